@@ -1,0 +1,85 @@
+// Module entry: registers every native class and the process-wide helpers.
+#include "common.h"
+#include "frame.h"
+#include "packet.h"
+#include "objects.h"
+
+extern "C" {
+#include <libavdevice/avdevice.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+}
+
+namespace ffnode {
+
+static Napi::Value GetStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Stats& s = stats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("frames", static_cast<double>(s.frames.load()));
+  o.Set("packets", static_cast<double>(s.packets.load()));
+  o.Set("objects", static_cast<double>(s.objects.load()));
+  o.Set("frameBytes", static_cast<double>(s.frameBytes.load()));
+  o.Set("packetBytes", static_cast<double>(s.packetBytes.load()));
+  o.Set("poolBytes", static_cast<double>(s.poolBytes.load()));
+  o.Set("leakedFrames", static_cast<double>(s.leakedFrames.load()));
+  o.Set("leakedPackets", static_cast<double>(s.leakedPackets.load()));
+  o.Set("leakedObjects", static_cast<double>(s.leakedObjects.load()));
+  return o;
+}
+
+static Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorClass: expected a constructor");
+  addon(info.Env()).errorClass = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+static std::string ver(unsigned v) {
+  return std::to_string(AV_VERSION_MAJOR(v)) + "." + std::to_string(AV_VERSION_MINOR(v)) + "." + std::to_string(AV_VERSION_MICRO(v));
+}
+
+static Napi::Value Versions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ffmpeg", av_version_info());
+  o.Set("libavcodec", ver(avcodec_version()));
+  o.Set("libavformat", ver(avformat_version()));
+  o.Set("libavutil", ver(avutil_version()));
+  o.Set("libswscale", ver(swscale_version()));
+  o.Set("libswresample", ver(swresample_version()));
+  o.Set("libavdevice", ver(avdevice_version()));
+  return o;
+}
+
+static Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
+  static const struct { const char* name; int level; } levels[] = {
+      {"quiet", AV_LOG_QUIET}, {"panic", AV_LOG_PANIC}, {"fatal", AV_LOG_FATAL}, {"error", AV_LOG_ERROR},
+      {"warning", AV_LOG_WARNING}, {"info", AV_LOG_INFO}, {"verbose", AV_LOG_VERBOSE}, {"debug", AV_LOG_DEBUG}};
+  std::string want = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  for (auto& l : levels)
+    if (want == l.name) {
+      av_log_set_level(l.level);
+      return info.Env().Undefined();
+    }
+  throw Napi::RangeError::New(info.Env(), "setLogLevel: expected quiet|panic|fatal|error|warning|info|verbose|debug");
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new AddonData());
+  avdevice_register_all();
+  avformat_network_init();
+  av_log_set_level(AV_LOG_ERROR);
+  Frame::Init(env, exports);
+  Packet::Init(env, exports);
+  InitObjects(env, exports);
+  exports.Set("stats", Napi::Function::New(env, GetStats));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
+  exports.Set("versions", Napi::Function::New(env, Versions));
+  exports.Set("setLogLevel", Napi::Function::New(env, SetLogLevel));
+  return exports;
+}
+
+}  // namespace ffnode
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return ffnode::Init(env, exports); }
+NODE_API_MODULE(ffnode, InitAddon)

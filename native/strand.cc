@@ -1,0 +1,109 @@
+#include "strand.h"
+
+namespace ffnode {
+
+struct Strand::Task {
+  Napi::Promise::Deferred deferred;
+  Napi::ObjectReference keep;
+  Exec exec;
+  Done done;
+  Failure failure;
+  Strand* strand;
+};
+
+Strand::Strand(Napi::Env env) {
+  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                        "ffnode-strand", 0, 1);
+  tsfn_.Unref(env);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+Strand::~Strand() {
+  Stop();
+  tsfn_.Release();
+}
+
+void Strand::Hold(Napi::Env env) {
+  if (holds_++ == 0) tsfn_.Ref(env);
+}
+
+void Strand::Unhold(Napi::Env env) {
+  if (holds_ > 0 && --holds_ == 0) tsfn_.Unref(env);
+}
+
+Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done) {
+  auto* t = new Task{Napi::Promise::Deferred::New(env), Napi::ObjectReference(), std::move(exec), std::move(done), Failure(), this};
+  if (!keep.IsEmpty()) t->keep = Napi::Persistent(keep);
+  Napi::Promise p = t->deferred.Promise();
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (stopping_) {
+      t->failure.setMessage("ECLOSED", "strand", "object is closed");
+      Napi::Error e = makeError(env, t->failure);
+      t->deferred.Reject(e.Value());
+      delete t;
+      return p;
+    }
+    queue_.push_back(t);
+  }
+  Hold(env);
+  cv_.notify_one();
+  return p;
+}
+
+void Strand::Post(std::function<void(Napi::Env)> fn) {
+  auto* f = new std::function<void(Napi::Env)>(std::move(fn));
+  napi_status st = tsfn_.BlockingCall(f, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* f) {
+    if (env) {
+      Napi::HandleScope scope(env);
+      (*f)(env);
+    }
+    delete f;
+  });
+  if (st != napi_ok) delete f;
+}
+
+void Strand::Loop() {
+  for (;;) {
+    Task* t;
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      cv_.wait(lk, [this] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;
+      t = queue_.front();
+      queue_.pop_front();
+    }
+    try {
+      t->exec(t->failure);
+    } catch (const std::exception& e) {
+      t->failure.setMessage("EXCEPTION", "native", e.what());
+    }
+    Post([t](Napi::Env env) {
+      Strand* s = t->strand;
+      if (t->failure.failed) {
+        t->deferred.Reject(makeError(env, t->failure).Value());
+      } else {
+        try {
+          t->deferred.Resolve(t->done ? t->done(env) : env.Undefined());
+        } catch (const Napi::Error& e) {
+          t->deferred.Reject(e.Value());
+        }
+      }
+      delete t;
+      s->Unhold(env);
+    });
+  }
+}
+
+void Strand::Stop() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (stopped_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  stopped_ = true;
+}
+
+}  // namespace ffnode

@@ -1,0 +1,45 @@
+// Strand: one dedicated thread per object that reads inputs (Decoder, Remuxer).
+// Network and Node-stream reads may block for long; running them here keeps
+// the libuv pool free for codec work, so many live inputs never starve it.
+// Tasks run in order (serializing the object's calls); results come back to
+// the JS thread through one thread-safe function.
+#pragma once
+#include "common.h"
+
+#include <condition_variable>
+#include <deque>
+#include <thread>
+
+namespace ffnode {
+
+class Strand {
+ public:
+  using Exec = PromiseWorker::Exec;
+  using Done = PromiseWorker::Done;
+  explicit Strand(Napi::Env env);
+  ~Strand();
+  // Queues `exec` on the strand thread; `done` (or the Failure) settles the
+  // returned Promise on the JS thread. `keep` stays alive until then.
+  Napi::Promise Run(Napi::Env env, Napi::Object keep, Exec exec, Done done);
+  // Runs `fn` on the JS thread soon; callable from any thread.
+  void Post(std::function<void(Napi::Env)> fn);
+  // Keep the event loop alive while JS waits on something the strand will post.
+  void Hold(Napi::Env env);
+  void Unhold(Napi::Env env);
+  // Runs queued tasks to completion, then ends the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Task;
+  void Loop();
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task*> queue_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  Napi::ThreadSafeFunction tsfn_;
+  int holds_ = 0;  // JS thread only
+};
+
+}  // namespace ffnode

@@ -1,0 +1,263 @@
+/**
+ * The contract between native/ (C++ addon) and lib/ (TypeScript).
+ * Every method that touches codec, container or I/O work returns a Promise and
+ * runs off the event loop. Timestamps are plain numbers in the stated time base;
+ * `null` means "no timestamp" (AV_NOPTS_VALUE). Rationals are `[num, den]`.
+ */
+
+export type Rational = [number, number];
+export type MediaType = 'video' | 'audio' | 'subtitle' | 'data' | 'attachment' | 'unknown';
+export type OptionValue = string | number | boolean;
+export type AVOptions = Record<string, OptionValue | undefined>;
+
+export interface NativeStats {
+  frames: number; packets: number; objects: number;
+  frameBytes: number; packetBytes: number; poolBytes: number;
+  leakedFrames: number; leakedPackets: number; leakedObjects: number;
+}
+
+export interface VideoFrameInit { width: number; height: number; format?: string; pts?: number | null; timeBase?: Rational }
+export interface AudioFrameInit { sampleRate: number; channelLayout?: string; format?: string; nbSamples: number; pts?: number | null; timeBase?: Rational }
+
+export declare class Frame {
+  private constructor();
+  static video(init: VideoFrameInit): Frame;
+  static audio(init: AudioFrameInit): Frame;
+  ref(): Frame;
+  free(): void;
+  data(plane?: number): Buffer;
+  linesize(plane?: number): number;
+  toJSON(): object;
+  readonly freed: boolean;
+  readonly mediaType: 'video' | 'audio' | 'unknown';
+  readonly width: number;
+  readonly height: number;
+  /** pixel format (video) or sample format (audio) name, e.g. 'yuv420p', 'fltp' */
+  readonly format: string | null;
+  pts: number | null;
+  duration: number | null;
+  timeBase: Rational;
+  /** setting true asks an encoder for an IDR at this frame */
+  keyFrame: boolean;
+  readonly pictType: string;
+  readonly sampleRate: number;
+  readonly channelLayout: string | null;
+  readonly channels: number;
+  readonly nbSamples: number;
+  readonly planes: number;
+  readonly size: number;
+}
+
+export interface PacketInit { pts?: number | null; dts?: number | null; duration?: number; streamIndex?: number; timeBase?: Rational; keyFrame?: boolean }
+
+export declare class Packet {
+  private constructor();
+  static fromBuffer(data: Buffer, init?: PacketInit): Packet;
+  ref(): Packet;
+  free(): void;
+  data(): Buffer;
+  toJSON(): object;
+  readonly freed: boolean;
+  pts: number | null;
+  dts: number | null;
+  duration: number;
+  timeBase: Rational;
+  streamIndex: number;
+  keyFrame: boolean;
+  readonly size: number;
+}
+
+export declare class FramePool {
+  constructor(init: { width: number; height: number; format?: string; maxFree?: number });
+  /** a frame whose buffers come from (and return to) the pool */
+  get(): Frame;
+  close(): void;
+  readonly width: number; readonly height: number; readonly format: string;
+  /** bytes allocated by the pool (free + in use) */
+  readonly bytes: number;
+  readonly allocated: number;
+}
+
+/** codec parameters of a stream as the demuxer/encoder sees them */
+export interface CodecParameters {
+  mediaType: MediaType;
+  codec: string;             // e.g. 'h264', 'aac'
+  profile: string | null;    // e.g. 'High', 'LC'
+  level: number | null;
+  bitRate: number;
+  width?: number; height?: number; pixelFormat?: string | null;
+  sampleRate?: number; channels?: number; channelLayout?: string | null; sampleFormat?: string | null;
+  frameSize?: number;
+  /** RFC 6381 codecs string, e.g. 'avc1.64001f', 'mp4a.40.2' */
+  codecString: string | null;
+  extradata: Buffer | null;
+}
+
+export interface StreamInfo extends CodecParameters {
+  index: number;
+  timeBase: Rational;
+  frameRate: Rational | null;   // avg_frame_rate, or r_frame_rate when unknown
+  duration: number | null;      // seconds
+  startTime: number | null;     // seconds
+  nbFrames: number;
+  decodable: boolean;
+}
+
+export interface InputInfo {
+  format: string;       // demuxer name
+  duration: number | null; // seconds
+  bitRate: number;
+  startTime: number | null;
+  streams: StreamInfo[];
+}
+
+export interface DecoderOpenOptions {
+  format?: string;            // demuxer, e.g. 'lavfi', 'mpegts'
+  options?: AVOptions;        // demuxer/protocol AVOptions
+  /** ms for any single blocking open/read; 0 disables. Default 15000 for network URLs, 0 otherwise */
+  timeoutMs?: number;
+  /** open decoders (default true); false = demux only */
+  decode?: boolean;
+  /** decoder threads per stream (0 = auto) */
+  threads?: number;
+  /** read input from pushInput() instead of a URL */
+  customIO?: boolean;
+}
+
+/** what one read() produced: every frame a packet yielded, for one stream */
+export interface DecodedBatch { streamIndex: number; frames: Frame[] }
+
+export declare class Decoder {
+  constructor();
+  open(url: string, opts?: DecoderOpenOptions): Promise<InputInfo>;
+  /** next demuxed packet (timeBase = its stream's), or null at end of input */
+  readPacket(): Promise<Packet | null>;
+  /** decodes one packet of stream packet.streamIndex; returns all frames it yielded */
+  decodePacket(packet: Packet): Promise<Frame[]>;
+  /** flushes one stream's decoder (end of input): returns the frames it held */
+  flushStream(streamIndex: number): Promise<Frame[]>;
+  /** reads + decodes until some stream yields frames; at EOF flushes every decoder; null when done */
+  read(): Promise<DecodedBatch | null>;
+  /** seek to `seconds` (keyframe at or before); decoders are flushed */
+  seek(seconds: number, streamIndex?: number): Promise<void>;
+  /** custom I/O: queue bytes; returns false when the buffer is over its high-water mark */
+  pushInput(chunk: Buffer): boolean;
+  endInput(): void;
+  /** resolves when the input buffer has room again (or the decoder closed) */
+  inputDrained(): Promise<void>;
+  /** aborts a blocked open/read now (it fails with EXIT); sync */
+  interrupt(): void;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface ScalerOptions {
+  width: number; height: number; format?: string;  // output
+  /** sws algorithm: 'bicubic' (default), 'bilinear', 'fast_bilinear', 'lanczos', 'area', 'point' */
+  algorithm?: string;
+  /** pool frames kept free for reuse (default 8) */
+  poolSize?: number;
+}
+export declare class Scaler {
+  constructor(opts: ScalerOptions);
+  /** scales into a pooled frame; pts/timeBase/keyFrame carried over */
+  scale(frame: Frame): Promise<Frame>;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export interface ResamplerOptions {
+  sampleRate: number; channelLayout?: string; format?: string; // output
+  /** emit frames of exactly this many samples (the encoder's frame size); 0 = as they come */
+  frameSize?: number;
+}
+export declare class Resampler {
+  constructor(opts: ResamplerOptions);
+  /** converts; returns 0..n frames (pts in 1/sampleRate). null flushes (last frame may be short) */
+  convert(frame: Frame | null): Promise<Frame[]>;
+  close(): void;
+  readonly closed: boolean;
+}
+
+export type HwDeviceType = 'cuda' | 'vaapi' | 'qsv' | 'videotoolbox';
+export interface EncoderOptions {
+  codec: string;                 // 'libx264', 'aac', 'h264_nvenc', ... or 'h264' (generic)
+  // video
+  width?: number; height?: number; pixelFormat?: string; frameRate?: Rational;
+  // audio
+  sampleRate?: number; channelLayout?: string; sampleFormat?: string;
+  timeBase?: Rational;
+  bitRate?: number; maxRate?: number; bufSize?: number; crf?: number;
+  preset?: string; tune?: string; profile?: string; level?: string;
+  gop?: number; minKeyint?: number; sceneCut?: boolean; bFrames?: number; threads?: number;
+  /** emit global headers (extradata) – needed by mp4/CMAF; default true */
+  globalHeader?: boolean;
+  options?: AVOptions;
+  hwDevice?: HwDeviceType | 'auto';
+  device?: string | number;
+  fallback?: 'software' | 'error';
+}
+export interface EncoderSelection { encoder: string; hardware: HwDeviceType | null; reason: string }
+export declare class Encoder {
+  constructor();
+  open(opts: EncoderOptions): Promise<EncoderSelection>;
+  /** sends a frame (null = flush) and returns every packet ready (timeBase = encoder's) */
+  encode(frame: Frame | null): Promise<Packet[]>;
+  readonly parameters: CodecParameters | null;
+  readonly timeBase: Rational | null;
+  readonly frameSize: number;
+  readonly selection: EncoderSelection | null;
+  close(): Promise<void>;
+  readonly closed: boolean;
+  /** device types whose device really opens here */
+  static hardware(): Promise<HwDeviceType[]>;
+}
+
+export interface RemuxOptions {
+  format?: string;                // output muxer; guessed from the path when absent
+  inputFormat?: string;
+  inputOptions?: AVOptions;
+  options?: AVOptions;            // muxer options, e.g. { movflags: '+frag_keyframe+empty_moov' }
+  streams?: number[];             // input stream indices to keep (default: all audio/video)
+  timeoutMs?: number;
+}
+export interface RemuxResult { packets: number; streams: { inputIndex: number; outputIndex: number; packets: number; bsf: string | null }[]; bytes: number }
+export declare class Remuxer {
+  constructor();
+  run(input: string, output: string, opts?: RemuxOptions): Promise<RemuxResult>;
+  interrupt(): void;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface SegmenterStream { parameters: CodecParameters; timeBase: Rational }
+export interface SegmenterOptions {
+  format: 'cmaf' | 'mpegts';
+  streams: SegmenterStream[];
+  /** target seconds; cut at the first keyframe of stream 0 at or after each multiple */
+  segmentDuration: number;
+}
+export interface SegmentInfo {
+  sequence: number; start: number; duration: number; size: number;
+  startsWithKeyframe: boolean; data: Buffer;
+}
+export declare class Segmenter {
+  constructor();
+  open(opts: SegmenterOptions): Promise<{ init: Buffer | null }>;
+  /** packet.streamIndex selects the segmenter stream; returns segments completed by it */
+  write(packets: Packet[]): Promise<SegmentInfo[]>;
+  /** closes the last segment */
+  finish(): Promise<SegmentInfo[]>;
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface Binding {
+  Frame: typeof Frame; Packet: typeof Packet; FramePool: typeof FramePool;
+  Decoder: typeof Decoder; Scaler: typeof Scaler; Resampler: typeof Resampler;
+  Encoder: typeof Encoder; Remuxer: typeof Remuxer; Segmenter: typeof Segmenter;
+  stats(): NativeStats;
+  setErrorClass(ctor: new (message: string, code: number, name: string, op: string) => Error): void;
+  versions(): Record<string, string>;
+  setLogLevel(level: 'quiet' | 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose' | 'debug'): void;
+}
