@@ -163,14 +163,14 @@ int64_t tsFromJs(Napi::Value v) {
 }
 
 // ---- PromiseWorker ----------------------------------------------------------
-PromiseWorker::PromiseWorker(Napi::Env env, Napi::Object keep, Exec exec, Done done)
+PromiseWorker::PromiseWorker(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after)
     : Napi::AsyncWorker(env, "ffnode"), deferred_(Napi::Promise::Deferred::New(env)),
-      exec_(std::move(exec)), done_(std::move(done)) {
+      exec_(std::move(exec)), done_(std::move(done)), after_(std::move(after)) {
   if (!keep.IsEmpty()) keep_ = Napi::Persistent(keep);
 }
 
-Napi::Promise PromiseWorker::Queue(Napi::Env env, Napi::Object keep, Exec exec, Done done) {
-  auto* w = new PromiseWorker(env, keep, std::move(exec), std::move(done));
+Napi::Promise PromiseWorker::Queue(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after) {
+  auto* w = new PromiseWorker(env, keep, std::move(exec), std::move(done), std::move(after));
   Napi::Promise p = w->deferred_.Promise();
   w->Napi::AsyncWorker::Queue();
   return p;
@@ -187,6 +187,7 @@ void PromiseWorker::Execute() {
 void PromiseWorker::OnOK() {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
+  if (after_) after_();
   if (failure_.failed) {
     deferred_.Reject(makeError(env, failure_).Value());
     return;
@@ -201,6 +202,9 @@ void PromiseWorker::OnOK() {
   deferred_.Resolve(v);
 }
 
-void PromiseWorker::OnError(const Napi::Error& e) { deferred_.Reject(e.Value()); }
+void PromiseWorker::OnError(const Napi::Error& e) {
+  if (after_) after_();
+  deferred_.Reject(e.Value());
+}
 
 }  // namespace ffnode

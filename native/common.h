@@ -104,10 +104,13 @@ class PromiseWorker : public Napi::AsyncWorker {
  public:
   using Exec = std::function<void(Failure&)>;
   using Done = std::function<Napi::Value(Napi::Env)>;
-  static Napi::Promise Queue(Napi::Env env, Napi::Object keep, Exec exec, Done done);
+  using After = std::function<void()>;
+  // `after` (optional) runs on the JS thread once the operation settled,
+  // success or failure, before the Promise settles.
+  static Napi::Promise Queue(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after = nullptr);
 
  private:
-  PromiseWorker(Napi::Env env, Napi::Object keep, Exec exec, Done done);
+  PromiseWorker(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after);
   void Execute() override;
   void OnOK() override;
   void OnError(const Napi::Error& e) override;
@@ -115,6 +118,7 @@ class PromiseWorker : public Napi::AsyncWorker {
   Napi::ObjectReference keep_;
   Exec exec_;
   Done done_;
+  After after_;
   Failure failure_;
 };
 

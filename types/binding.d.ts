@@ -68,7 +68,7 @@ export declare class Packet {
 }
 
 export declare class FramePool {
-  constructor(init: { width: number; height: number; format?: string; maxFree?: number });
+  constructor(init: { width: number; height: number; format?: string });
   /** a frame whose buffers come from (and return to) the pool */
   get(): Frame;
   close(): void;

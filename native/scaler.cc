@@ -1,0 +1,125 @@
+// Scaler: swscale from any size/pixel format into pooled frames on the libuv pool.
+#include "async_object.h"
+#include "frame.h"
+#include "frame_pool.h"
+#include "objects.h"
+
+extern "C" {
+#include <libswscale/swscale.h>
+}
+
+namespace ffnode {
+
+static int algorithmFlag(const std::string& a) {
+  if (a == "bicubic") return SWS_BICUBIC;
+  if (a == "bilinear") return SWS_BILINEAR;
+  if (a == "fast_bilinear") return SWS_FAST_BILINEAR;
+  if (a == "lanczos") return SWS_LANCZOS;
+  if (a == "area") return SWS_AREA;
+  if (a == "point") return SWS_POINT;
+  if (a == "spline") return SWS_SPLINE;
+  return -1;
+}
+
+class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
+ public:
+  static void Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("Scaler", DefineClass(env, "Scaler",
+                                      {InstanceMethod<&Scaler::Scale>("scale"), InstanceMethod<&Scaler::Close>("close"),
+                                       InstanceAccessor<&Scaler::Closed>("closed")}));
+  }
+
+  explicit Scaler(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Scaler>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Scaler: expected { width, height, format }");
+    Napi::Object o = info[0].As<Napi::Object>();
+    int64_t w = getInt(o, "width", 0), h = getInt(o, "height", 0);
+    if (w <= 0 || h <= 0 || w > 16384 || h > 16384) throw Napi::RangeError::New(env, "Scaler: width and height must be 1..16384");
+    std::string fmt = getString(o, "format", "yuv420p");
+    dstFmt_ = av_get_pix_fmt(fmt.c_str());
+    if (dstFmt_ == AV_PIX_FMT_NONE || !sws_isSupportedOutput(dstFmt_))
+      throw Napi::TypeError::New(env, "Scaler: unsupported output pixel format '" + fmt + "'");
+    std::string alg = getString(o, "algorithm", "bicubic");
+    flags_ = algorithmFlag(alg);
+    if (flags_ < 0) throw Napi::TypeError::New(env, "Scaler: unknown algorithm '" + alg + "'");
+    pool_ = std::make_shared<ImagePool>(static_cast<int>(w), static_cast<int>(h), dstFmt_);
+    life.opened();
+  }
+
+  ~Scaler() override {
+    if (!freed_) {
+      freed_ = true;
+      FreeContexts();
+      life.released(true);
+    }
+  }
+
+ private:
+  void FreeContexts() override {
+    sws_freeContext(sws_);
+    sws_ = nullptr;
+    pool_.reset();
+  }
+
+  Napi::Value Scale(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closing_) throw closedError(env, "Scaler.scale");
+    AVFrame* src = Frame::RefFrom(env, info.Length() ? info[0] : env.Undefined(), "Scaler.scale");
+    if (src->width <= 0 || src->height <= 0 || !sws_isSupportedInput(static_cast<AVPixelFormat>(src->format))) {
+      av_frame_free(&src);
+      throw Napi::TypeError::New(env, "Scaler.scale: expected a video frame in a pixel format swscale reads");
+    }
+    Begin(env, "Scaler.scale");
+    auto out = std::make_shared<AVFrame*>(nullptr);
+    return PromiseWorker::Queue(
+        env, Value(),
+        [this, src, out](Failure& f) mutable {
+          Run(src, out.get(), f);
+          av_frame_free(&src);
+        },
+        [out](Napi::Env env) -> Napi::Value {
+          AVFrame* o = *out;
+          *out = nullptr;
+          return o ? Frame::Wrap(env, o) : env.Null();
+        },
+        [this] { End(); });
+  }
+
+  // Worker thread. Only one scale runs at a time per Scaler (mu), and the
+  // context is reconfigured when the input geometry changes mid-stream.
+  void Run(AVFrame* src, AVFrame** out, Failure& f) {
+    std::lock_guard<std::mutex> lk(life.mu);
+    sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format), pool_->width(),
+                                pool_->height(), dstFmt_, flags_, nullptr, nullptr, nullptr);
+    if (!sws_) return f.setMessage("EINVAL", "sws_getCachedContext", "cannot convert this input");
+    AVFrame* dst = pool_->Get();
+    if (!dst) return f.set(AVERROR(ENOMEM), "Scaler.scale", "frame pool");
+    int r = sws_scale(sws_, src->data, src->linesize, 0, src->height, dst->data, dst->linesize);
+    if (r <= 0) {
+      av_frame_free(&dst);
+      return f.set(r < 0 ? r : AVERROR(EINVAL), "sws_scale", "");
+    }
+    dst->pts = src->pts;
+    dst->time_base = src->time_base;
+    dst->key_frame = src->key_frame;
+    dst->pict_type = src->pict_type;
+    FF_FRAME_DURATION(dst) = FF_FRAME_DURATION(src);
+    dst->sample_aspect_ratio = src->sample_aspect_ratio;
+    *out = dst;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    RequestClose();
+    return info.Env().Undefined();
+  }
+  Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closing_); }
+
+  AVPixelFormat dstFmt_;
+  int flags_;
+  SwsContext* sws_ = nullptr;
+  std::shared_ptr<ImagePool> pool_;
+};
+
+void InitScaler(Napi::Env env, Napi::Object exports) { Scaler::Init(env, exports); }
+
+}  // namespace ffnode
