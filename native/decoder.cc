@@ -134,6 +134,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       if (timeoutMs < 0) throw Napi::RangeError::New(env, "Decoder.open: timeoutMs must be >= 0");
       customIO_ = getBool(o, "customIO", false);
     }
+    if (customIO_ && url_.empty()) url_ = "stream input";
     if (customIO_ && timeoutMs == 0 && info.Length() > 1 && !info[1].As<Napi::Object>().Has("timeoutMs")) timeoutMs = 30000;
     timeoutUs_ = static_cast<int64_t>(timeoutMs * 1000);
     // TLS peers are verified unless the caller explicitly says otherwise.
@@ -511,7 +512,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
           FreeAll();
         },
         [this](Napi::Env env) -> Napi::Value {
-          strand_.Stop();
+          strand_.Shutdown();
           life_.released(false);
           return env.Undefined();
         });

@@ -11,24 +11,33 @@ struct Strand::Task {
   Strand* strand;
 };
 
-Strand::Strand(Napi::Env env) {
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
-                                        "ffnode-strand", 0, 1);
+Strand::Strand(Napi::Env env) : alive_(std::make_shared<std::atomic<bool>>(true)) {
+  auto* flag = new std::shared_ptr<std::atomic<bool>>(alive_);
+  tsfn_ = Napi::ThreadSafeFunction::New(
+      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "ffnode-strand", 0, 1,
+      [](Napi::Env, std::shared_ptr<std::atomic<bool>>* f) {
+        **f = false;
+        delete f;
+      },
+      flag);
   tsfn_.Unref(env);
   thread_ = std::thread([this] { Loop(); });
 }
 
-Strand::~Strand() {
+Strand::~Strand() { Shutdown(); }
+
+void Strand::Shutdown() {
   Stop();
-  tsfn_.Release();
+  if (!released_ && alive_->load()) tsfn_.Release();
+  released_ = true;
 }
 
 void Strand::Hold(Napi::Env env) {
-  if (holds_++ == 0) tsfn_.Ref(env);
+  if (holds_++ == 0 && !released_) tsfn_.Ref(env);
 }
 
 void Strand::Unhold(Napi::Env env) {
-  if (holds_ > 0 && --holds_ == 0) tsfn_.Unref(env);
+  if (holds_ > 0 && --holds_ == 0 && !released_) tsfn_.Unref(env);
 }
 
 Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done) {
@@ -52,6 +61,7 @@ Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done
 }
 
 void Strand::Post(std::function<void(Napi::Env)> fn) {
+  if (!alive_->load()) return;
   auto* f = new std::function<void(Napi::Env)>(std::move(fn));
   napi_status st = tsfn_.BlockingCall(f, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* f) {
     if (env) {

@@ -28,6 +28,8 @@ class Strand {
   void Unhold(Napi::Env env);
   // Runs queued tasks to completion, then ends the thread. Idempotent.
   void Stop();
+  // Stop() and give back the thread-safe function (JS thread; after close).
+  void Shutdown();
 
  private:
   struct Task;
@@ -39,6 +41,10 @@ class Strand {
   bool stopping_ = false;
   bool stopped_ = false;
   Napi::ThreadSafeFunction tsfn_;
+  // Node may destroy the TSFN itself at environment teardown; its finalizer
+  // clears this so we never release a dead one.
+  std::shared_ptr<std::atomic<bool>> alive_;
+  bool released_ = false;
   int holds_ = 0;  // JS thread only
 };
 

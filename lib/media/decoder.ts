@@ -1,0 +1,246 @@
+/**
+ * Decoder: demuxes and decodes one input — a file, a URL (http(s), rtmp, rtsp,
+ * srt, udp, ...), a lavfi graph, or a Node Readable / async iterable of bytes.
+ * All work runs on the decoder's own native thread, so a stalled network read
+ * never occupies a libuv pool thread, and `close()` interrupts it at once.
+ *
+ * @example
+ * await using dec = await Decoder.open('input.mp4');
+ * for await (using frame of dec.frames('video')) {
+ *   console.log(frame.pts, frame.width, frame.height);
+ * }
+ */
+import type { Readable } from 'node:stream';
+import type { AVOptions, DecodedBatch, InputInfo, StreamInfo, Decoder as NativeDecoder } from '../../types/binding.js';
+import { native } from '../native/binding.js';
+import type { Frame, Packet } from './frame.js';
+
+export type { DecodedBatch, InputInfo, StreamInfo };
+
+/** Byte sources a Decoder can read through custom I/O. */
+export type ByteSource = Readable | AsyncIterable<Uint8Array>;
+
+export interface DecoderOptions {
+  /** demuxer name: required for lavfi ('lavfi') and raw streams; a hint for byte sources ('mpegts', 'flv', ...) */
+  format?: string;
+  /** demuxer and protocol AVOptions, e.g. `{ rtsp_transport: 'tcp' }`; unknown names are an error */
+  options?: AVOptions;
+  /** ms any single blocking open/read may take (0 = no limit). Default: 15000 for network URLs, 30000 for byte sources, none for files */
+  timeoutMs?: number;
+  /** open decoders for audio/video streams (default true); false = packets only */
+  decode?: boolean;
+  /** decoder threads per stream (0 = auto) */
+  threads?: number;
+  /** aborting closes the decoder; a pending read rejects */
+  signal?: AbortSignal;
+}
+
+/** Which stream `frames()`/`packets()` follow: an index, or the first of a kind. */
+export type StreamSelector = number | 'video' | 'audio';
+
+export class Decoder {
+  readonly #native: NativeDecoder;
+  #info!: InputInfo;
+  #inputError: unknown = null;
+  #source: AsyncIterator<unknown> | null = null;
+  #onAbort: (() => void) | null = null;
+  #signal: AbortSignal | undefined;
+
+  private constructor() {
+    this.#native = new native.Decoder();
+  }
+
+  /**
+   * Opens `input` and probes its streams.
+   * @throws FFmpegError (e.g. ENOENT, INVALIDDATA, DEMUXER_NOT_FOUND, ETIMEDOUT) — the decoder is closed again.
+   */
+  static async open(input: string | ByteSource, opts: DecoderOptions = {}): Promise<Decoder> {
+    const isUrl = typeof input === 'string';
+    if (!isUrl && !(input && typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function')) {
+      throw new TypeError('Decoder.open: input must be a path/URL string, a Readable or an async iterable of bytes');
+    }
+    validateOptions(opts);
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    const dec = new Decoder();
+    try {
+      if (!isUrl) void dec.#feed(input as ByteSource);
+      dec.#info = await dec.#native.open(isUrl ? input : '', {
+        format: opts.format,
+        options: opts.options,
+        timeoutMs: opts.timeoutMs,
+        decode: opts.decode,
+        threads: opts.threads,
+        customIO: !isUrl,
+      });
+    } catch (e) {
+      await dec.close();
+      throw dec.#inputError ?? e;
+    }
+    if (opts.signal) {
+      dec.#signal = opts.signal;
+      dec.#onAbort = () => void dec.close();
+      opts.signal.addEventListener('abort', dec.#onAbort, { once: true });
+    }
+    return dec;
+  }
+
+  // Copies bytes from the source into the native input buffer, pausing while
+  // it is above its high-water mark (bounded memory for any peer).
+  async #feed(src: ByteSource): Promise<void> {
+    const it = (src as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+    this.#source = it;
+    try {
+      for (;;) {
+        const { value: chunk, done } = await it.next();
+        if (done || this.#native.closed) break;
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (!this.#native.pushInput(buf)) await this.#native.inputDrained();
+      }
+    } catch (e) {
+      if (!this.#native.closed) {
+        this.#inputError = e;
+        this.#native.interrupt();
+      }
+    } finally {
+      if (!this.#native.closed) this.#native.endInput();
+    }
+  }
+
+  /** container-level facts and every stream */
+  get info(): InputInfo {
+    return this.#info;
+  }
+  get streams(): StreamInfo[] {
+    return this.#info.streams;
+  }
+  /** first video stream, if any */
+  get video(): StreamInfo | undefined {
+    return this.#info.streams.find((s) => s.mediaType === 'video');
+  }
+  /** first audio stream, if any */
+  get audio(): StreamInfo | undefined {
+    return this.#info.streams.find((s) => s.mediaType === 'audio');
+  }
+  get closed(): boolean {
+    return this.#native.closed;
+  }
+
+  /** Resolves a selector to a stream index. @throws RangeError when there is no such stream */
+  streamIndex(sel: StreamSelector): number {
+    const s = typeof sel === 'number' ? this.#info.streams[sel] : this.#info.streams.find((x) => x.mediaType === sel);
+    if (!s) throw new RangeError(`Decoder: no ${typeof sel === 'number' ? `stream #${sel}` : `${sel} stream`} in this input`);
+    return s.index;
+  }
+
+  async #wrap<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (e) {
+      throw this.#inputError ?? e;
+    }
+  }
+
+  /**
+   * Reads and decodes until one stream yields frames; returns them all (the
+   * caller owns and frees them). At end of input every decoder is flushed, so
+   * no tail frame is lost; then `null`.
+   */
+  read(): Promise<DecodedBatch | null> {
+    return this.#wrap(this.#native.read());
+  }
+
+  /** Next demuxed packet (timeBase = its stream's), or `null` at the end. */
+  readPacket(): Promise<Packet | null> {
+    return this.#wrap(this.#native.readPacket());
+  }
+
+  /** Decodes one packet of stream `packet.streamIndex`; returns every frame it yielded. */
+  decodePacket(packet: Packet): Promise<Frame[]> {
+    return this.#wrap(this.#native.decodePacket(packet));
+  }
+
+  /** Flushes one stream's decoder (after its last packet) and returns the frames it held. */
+  flush(streamIndex: number): Promise<Frame[]> {
+    return this.#wrap(this.#native.flushStream(streamIndex));
+  }
+
+  /**
+   * Decoded frames of one stream (default: the first video stream, else the
+   * first audio one), in presentation order; frames of other streams are freed.
+   * Each yielded frame is the caller's to free (`using` does it).
+   */
+  async *frames(sel?: StreamSelector): AsyncGenerator<Frame, void, undefined> {
+    const want = this.streamIndex(sel ?? (this.video ? 'video' : 'audio'));
+    let pending: Frame[] = [];
+    try {
+      for (;;) {
+        const batch = await this.read();
+        if (!batch) return;
+        if (batch.streamIndex !== want) {
+          for (const f of batch.frames) f.free();
+          continue;
+        }
+        pending = batch.frames;
+        while (pending.length) yield pending.shift()!;
+      }
+    } finally {
+      for (const f of pending) f.free();
+    }
+  }
+
+  /** Every decoded batch of every stream, until the end of input. */
+  async *batches(): AsyncGenerator<DecodedBatch, void, undefined> {
+    for (;;) {
+      const batch = await this.read();
+      if (!batch) return;
+      yield batch;
+    }
+  }
+
+  /** Demuxed packets (all streams, or the selected one), without decoding. */
+  async *packets(sel?: StreamSelector): AsyncGenerator<Packet, void, undefined> {
+    const want = sel === undefined ? -1 : this.streamIndex(sel);
+    for (;;) {
+      const p = await this.readPacket();
+      if (!p) return;
+      if (want >= 0 && p.streamIndex !== want) {
+        p.free();
+        continue;
+      }
+      yield p;
+    }
+  }
+
+  /** Seeks to the keyframe at or before `seconds`; decoders are flushed. */
+  seek(seconds: number, stream?: StreamSelector): Promise<void> {
+    if (typeof seconds !== 'number' || !(seconds >= 0)) throw new RangeError('Decoder.seek: seconds must be a number >= 0');
+    return this.#wrap(this.#native.seek(seconds, stream === undefined ? undefined : this.streamIndex(stream)));
+  }
+
+  /**
+   * Closes the input: a blocked open/read is interrupted at once (it rejects
+   * with errorName 'EXIT'), then every context is freed. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#onAbort = null;
+    const closing = this.#native.close();
+    // Stop reading the source (a Readable is destroyed); never wait on it: a
+    // silent peer must not keep close() pending.
+    void this.#source?.return?.()?.catch?.(() => {});
+    this.#source = null;
+    await closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function validateOptions(o: DecoderOptions): void {
+  if (o === null || typeof o !== 'object') throw new TypeError('Decoder.open: options must be an object');
+  if (o.format !== undefined && typeof o.format !== 'string') throw new TypeError('Decoder.open: format must be a string');
+  if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs >= 0)) throw new RangeError('Decoder.open: timeoutMs must be a number >= 0');
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 0 && o.threads <= 64)) throw new RangeError('Decoder.open: threads must be an integer 0..64');
+  if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw new TypeError('Decoder.open: options.options must be an object');
+}

@@ -1,0 +1,38 @@
+/**
+ * Remuxer: stream copy (no re-encoding) from any input to mp4/mov/mkv/mpegts/
+ * flv or fragmented mp4. Timestamps are rescaled between time bases, and the
+ * bitstream filters the target needs (annexb ↔ avcc, ADTS → ASC) are inserted
+ * automatically. Runs on its own native thread (inputs may be network URLs).
+ *
+ * @example
+ * const result = await remux('input.ts', 'output.mp4');
+ * console.log(result.streams.map((s) => s.bsf)); // e.g. [null, 'aac_adtstoasc']
+ */
+import type { RemuxOptions, RemuxResult } from '../../types/binding.js';
+import { native } from '../native/binding.js';
+
+export type { RemuxOptions, RemuxResult };
+
+export interface RemuxCallOptions extends RemuxOptions {
+  /** aborting interrupts the copy; the promise rejects */
+  signal?: AbortSignal;
+}
+
+/** Copies `input` into `output`. @throws FFmpegError naming the failing step and path */
+export async function remux(input: string, output: string, opts: RemuxCallOptions = {}): Promise<RemuxResult> {
+  if (typeof input !== 'string' || !input) throw new TypeError('remux: input must be a non-empty string');
+  if (typeof output !== 'string' || !output) throw new TypeError('remux: output must be a non-empty string');
+  if (opts.streams !== undefined && !(Array.isArray(opts.streams) && opts.streams.every((i) => Number.isInteger(i) && i >= 0)))
+    throw new TypeError('remux: streams must be an array of stream indices');
+  const { signal, ...rest } = opts;
+  if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  const r = new native.Remuxer();
+  const onAbort = (): void => r.interrupt();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await r.run(input, output, rest);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await r.close();
+  }
+}

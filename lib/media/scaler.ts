@@ -1,0 +1,54 @@
+/**
+ * Scaler: swscale conversion of video frames to one output size and pixel
+ * format, on the libuv pool, into pooled frames (steady state allocates
+ * nothing). Input geometry may change mid-stream.
+ *
+ * @example
+ * using scaler = new Scaler({ width: 640, height: 360 });
+ * const small = await scaler.scale(frame); // pts, timeBase, keyFrame carried over
+ * small.free();
+ */
+import type { ScalerOptions, Scaler as NativeScaler } from '../../types/binding.js';
+import { native } from '../native/binding.js';
+import { Serial } from '../serial.js';
+import type { Frame } from './frame.js';
+import { checkDimension, checkString } from './validate.js';
+
+export type { ScalerOptions };
+
+export class Scaler {
+  readonly #native: NativeScaler;
+  readonly #serial = new Serial();
+  /** output width, height and pixel format */
+  readonly width: number;
+  readonly height: number;
+  readonly format: string;
+
+  constructor(opts: ScalerOptions) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError('Scaler: options must be an object');
+    checkDimension('Scaler', 'width', opts.width);
+    checkDimension('Scaler', 'height', opts.height);
+    checkString('Scaler', 'format', opts.format);
+    checkString('Scaler', 'algorithm', opts.algorithm);
+    this.#native = new native.Scaler(opts);
+    this.width = opts.width;
+    this.height = opts.height;
+    this.format = opts.format ?? 'yuv420p';
+  }
+
+  /** Scales `frame` (not consumed: free it yourself) into a new pooled frame you own. */
+  scale(frame: Frame): Promise<Frame> {
+    return this.#serial.run([frame], ([f]) => this.#native.scale(f!));
+  }
+
+  /** Frees the context once in-flight work is done; later calls throw ECLOSED. */
+  close(): void {
+    this.#native.close();
+  }
+  get closed(): boolean {
+    return this.#native.closed;
+  }
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

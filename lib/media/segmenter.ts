@@ -1,0 +1,68 @@
+/**
+ * Segmenter: encoded packets of one or more streams in, media segments out —
+ * CMAF fMP4 (an init segment + moof/mdat media segments) or MPEG-TS — as
+ * Buffers with metadata. It cuts only at keyframes of stream 0, at the first
+ * keyframe at or after each multiple of `segmentDuration`, and writes no files.
+ *
+ * @example
+ * const seg = await Segmenter.open({ format: 'cmaf', segmentDuration: 6,
+ *   streams: [{ parameters: video.parameters, timeBase: video.timeBase }, { parameters: audio.parameters, timeBase: audio.timeBase }] });
+ * writeFileSync('init.mp4', seg.init!);
+ * for (const s of await seg.write(packets)) writeFileSync(`seg${s.sequence}.m4s`, s.data);
+ * for (const s of await seg.finish()) writeFileSync(`seg${s.sequence}.m4s`, s.data);
+ */
+import type { SegmentInfo, SegmenterOptions, Segmenter as NativeSegmenter } from '../../types/binding.js';
+import { native } from '../native/binding.js';
+import { Serial } from '../serial.js';
+import type { Packet } from './frame.js';
+
+export type { SegmentInfo, SegmenterOptions };
+
+export class Segmenter {
+  readonly #native: NativeSegmenter;
+  readonly #serial = new Serial();
+  /** the CMAF init segment (ftyp + moov); null for MPEG-TS */
+  readonly init: Buffer | null;
+
+  private constructor(n: NativeSegmenter, init: Buffer | null) {
+    this.#native = n;
+    this.init = init;
+  }
+
+  static async open(opts: SegmenterOptions): Promise<Segmenter> {
+    if (opts === null || typeof opts !== 'object') throw new TypeError('Segmenter.open: options must be an object');
+    if (opts.format !== 'cmaf' && opts.format !== 'mpegts') throw new TypeError(`Segmenter.open: format must be 'cmaf' or 'mpegts'`);
+    if (!Array.isArray(opts.streams) || opts.streams.length === 0) throw new TypeError('Segmenter.open: streams must be a non-empty array');
+    if (typeof opts.segmentDuration !== 'number' || !(opts.segmentDuration >= 0.1 && opts.segmentDuration <= 60))
+      throw new RangeError('Segmenter.open: segmentDuration must be 0.1..60 seconds');
+    const n = new native.Segmenter();
+    try {
+      const { init } = await n.open(opts);
+      return new Segmenter(n, init);
+    } catch (e) {
+      await n.close();
+      throw e;
+    }
+  }
+
+  /** Writes packets (in dts order; `streamIndex` picks the stream); returns segments they completed. Packets are not consumed. */
+  write(packets: Packet[]): Promise<SegmentInfo[]> {
+    if (!Array.isArray(packets)) throw new TypeError('Segmenter.write: expected an array of packets');
+    return this.#serial.run(packets, (p) => this.#native.write(p as Packet[]));
+  }
+
+  /** Ends the stream: returns the last (possibly short) segment. */
+  finish(): Promise<SegmentInfo[]> {
+    return this.#serial.run<Packet, SegmentInfo[]>([], () => this.#native.finish());
+  }
+
+  get closed(): boolean {
+    return this.#native.closed;
+  }
+  close(): Promise<void> {
+    return this.#native.close();
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
