@@ -3,6 +3,8 @@
  * pool threads run queued work in any order, and an FFmpeg context must see
  * frames in order, so calls made without awaiting are chained here.
  */
+import { FFmpegError } from './errors.js';
+
 interface Shareable<T> {
   ref(): T;
   free(): void;
@@ -11,6 +13,20 @@ interface Shareable<T> {
 export class Serial {
   #tail: Promise<unknown> = Promise.resolve();
   #pending = 0;
+  #closedBy: string | null = null;
+
+  /**
+   * Stops accepting calls (later ones throw ECLOSED) and resolves once every
+   * call made before it has settled — close() never cancels earlier calls.
+   */
+  close(owner: string): Promise<void> {
+    this.#closedBy ??= owner;
+    return this.#tail.then(() => undefined);
+  }
+
+  get closed(): boolean {
+    return this.#closedBy !== null;
+  }
 
   /** true when no operation is queued or running */
   get idle(): boolean {
@@ -22,7 +38,8 @@ export class Serial {
    * is ref()'d first so the caller may free its handles right after calling
    * (native code takes its own references when the operation starts).
    */
-  run<A extends Shareable<A>, T>(args: readonly (A | null)[], op: (args: readonly (A | null)[]) => Promise<T>): Promise<T> {
+  run<A extends Shareable<A>, T>(what: string, args: readonly (A | null)[], op: (args: readonly (A | null)[]) => Promise<T>): Promise<T> {
+    if (this.#closedBy !== null) throw new FFmpegError(`${what}: object is closed`, 0, 'ECLOSED', what);
     let p: Promise<T>;
     if (this.#pending === 0) {
       p = op(args);

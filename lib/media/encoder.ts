@@ -56,7 +56,7 @@ export class Encoder {
    * packet now ready, in decode order, timestamps in `timeBase`.
    */
   encode(frame: Frame | null): Promise<Packet[]> {
-    return this.#serial.run([frame], ([f]) => this.#native.encode(f ?? null));
+    return this.#serial.run('Encoder.encode', [frame], ([f]) => this.#native.encode(f ?? null));
   }
 
   /** what was opened and why (hardware or software, and the fallback reason) */
@@ -75,10 +75,12 @@ export class Encoder {
     return this.#native.frameSize;
   }
   get closed(): boolean {
-    return this.#native.closed;
+    return this.#serial.closed;
   }
-  close(): Promise<void> {
-    return this.#native.close();
+  /** Later calls throw ECLOSED; calls made before complete, then the encoder is freed. */
+  async close(): Promise<void> {
+    await this.#serial.close('Encoder');
+    await this.#native.close();
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();

@@ -36,14 +36,20 @@ export class Resampler {
 
   /** Converts `frame` (not consumed); `null` flushes. Returns 0..n frames you own. */
   convert(frame: Frame | null): Promise<Frame[]> {
-    return this.#serial.run([frame], ([f]) => this.#native.convert(f ?? null));
+    return this.#serial.run('Resampler.convert', [frame], ([f]) => this.#native.convert(f ?? null));
   }
 
+  /** Later calls throw ECLOSED; calls made before complete, then the context is freed. */
   close(): void {
-    this.#native.close();
+    if (this.#serial.idle) {
+      this.#serial.close('Resampler');
+      this.#native.close();
+    } else {
+      void this.#serial.close('Resampler').then(() => this.#native.close());
+    }
   }
   get closed(): boolean {
-    return this.#native.closed;
+    return this.#serial.closed;
   }
   [Symbol.dispose](): void {
     this.close();

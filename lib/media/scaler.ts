@@ -38,15 +38,20 @@ export class Scaler {
 
   /** Scales `frame` (not consumed: free it yourself) into a new pooled frame you own. */
   scale(frame: Frame): Promise<Frame> {
-    return this.#serial.run([frame], ([f]) => this.#native.scale(f!));
+    return this.#serial.run('Scaler.scale', [frame], ([f]) => this.#native.scale(f!));
   }
 
-  /** Frees the context once in-flight work is done; later calls throw ECLOSED. */
+  /** Later calls throw ECLOSED; calls made before complete, then the context is freed. */
   close(): void {
-    this.#native.close();
+    if (this.#serial.idle) {
+      this.#serial.close('Scaler');
+      this.#native.close();
+    } else {
+      void this.#serial.close('Scaler').then(() => this.#native.close());
+    }
   }
   get closed(): boolean {
-    return this.#native.closed;
+    return this.#serial.closed;
   }
   [Symbol.dispose](): void {
     this.close();

@@ -48,19 +48,21 @@ export class Segmenter {
   /** Writes packets (in dts order; `streamIndex` picks the stream); returns segments they completed. Packets are not consumed. */
   write(packets: Packet[]): Promise<SegmentInfo[]> {
     if (!Array.isArray(packets)) throw new TypeError('Segmenter.write: expected an array of packets');
-    return this.#serial.run(packets, (p) => this.#native.write(p as Packet[]));
+    return this.#serial.run('Segmenter.write', packets, (p) => this.#native.write(p as Packet[]));
   }
 
   /** Ends the stream: returns the last (possibly short) segment. */
   finish(): Promise<SegmentInfo[]> {
-    return this.#serial.run<Packet, SegmentInfo[]>([], () => this.#native.finish());
+    return this.#serial.run<Packet, SegmentInfo[]>('Segmenter.finish', [], () => this.#native.finish());
   }
 
   get closed(): boolean {
-    return this.#native.closed;
+    return this.#serial.closed;
   }
-  close(): Promise<void> {
-    return this.#native.close();
+  /** Later calls throw ECLOSED; calls made before complete, then the muxer is freed. */
+  async close(): Promise<void> {
+    await this.#serial.close('Segmenter');
+    await this.#native.close();
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
