@@ -82,12 +82,22 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 
   void Arm() { deadline_ = timeoutUs_ > 0 ? nowUs() + timeoutUs_ : 0; }
 
-  // Failure from a blocking call, telling a timeout from a close.
+  // Failure from a blocking call. libav often reports an interrupted or
+  // timed-out read as EOF or EIO; the flags say what really happened.
   void Fail(Failure& f, int r, const char* op) {
-    if (r == AVERROR_EXIT && !interrupted_ && deadline_ > 0) r = AVERROR(ETIMEDOUT);
+    bool timedOut = deadline_ > 0 && nowUs() > deadline_;
+    if (interrupted_) r = AVERROR_EXIT;
+    else if (timedOut) r = AVERROR(ETIMEDOUT);
     f.set(r, op, url_);
-    if (interrupted_ && r == AVERROR_EXIT) f.message = std::string(op) + " (" + url_ + "): interrupted by close() or interrupt()";
-    if (f.code == AVERROR(ETIMEDOUT)) f.message = std::string(op) + " (" + url_ + "): no data for " + std::to_string(timeoutUs_ / 1000) + " ms";
+    if (r == AVERROR_EXIT && interrupted_) f.message = std::string(op) + " (" + url_ + "): interrupted by close() or interrupt()";
+    if (r == AVERROR(ETIMEDOUT) && timedOut) f.message = std::string(op) + " (" + url_ + "): no data for " + std::to_string(timeoutUs_ / 1000) + " ms";
+  }
+
+  // True (and `f` set) when a blocking call ended because of close/timeout.
+  bool Cut(Failure& f, const char* op) {
+    if (!interrupted_ && !(deadline_ > 0 && nowUs() > deadline_)) return false;
+    Fail(f, AVERROR_EXIT, op);
+    return true;
   }
 
   void FreeAll() {
@@ -186,11 +196,12 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       fmt_ = nullptr;  // freed by avformat_open_input on failure
       return Fail(f, r, "avformat_open_input");
     }
+    if (Cut(f, "avformat_open_input")) return;
     std::string unused = leftoverKeys(*opts);
     if (!unused.empty()) return f.set(AVERROR_OPTION_NOT_FOUND, "avformat_open_input", url_ + ": unknown option(s) " + unused);
     Arm();
     r = avformat_find_stream_info(fmt_, nullptr);
-    if (r < 0) return Fail(f, r, "avformat_find_stream_info");
+    if (r < 0 || Cut(f, "avformat_find_stream_info")) return Fail(f, r, "avformat_find_stream_info");
     deadline_ = 0;
     dec_.assign(fmt_->nb_streams, nullptr);
     flushed_.assign(fmt_->nb_streams, false);
@@ -284,6 +295,13 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   int ReadRaw(Failure& f) {
     Arm();
     int r = av_read_frame(fmt_, pkt_);
+    // After close()/interrupt() nothing more is delivered, even a packet the
+    // demuxer flushed out of its buffers on the way out.
+    if ((r < 0 || interrupted_) && Cut(f, "av_read_frame")) {
+      av_packet_unref(pkt_);
+      deadline_ = 0;
+      return AVERROR_EXIT;
+    }
     deadline_ = 0;
     if (r < 0 && r != AVERROR_EOF) {
       // A truncated file ends like a short one; anything else is an error.

@@ -184,14 +184,14 @@ t.test('close() interrupts a read blocked on a silent stream', async (t) => {
       f.free();
     }
     return n;
-  })();
+  })().then(() => null, (e) => e);
   await new Promise((r) => setTimeout(r, 300));
   const t0 = Date.now();
   await dec.close();
   t.ok(Date.now() - t0 < 1000, 'close returns promptly');
-  const err = await reading.then(() => null, (e) => e);
+  const err = await reading;
   t.type(err, FFmpegError, 'the pending read rejects with a typed error');
-  t.match(err.errorName, /^(EXIT|ECLOSED)$/);
+  t.equal(err.errorName, 'EXIT', 'the blocked read itself reports the interruption');
   t.ok(src.destroyed, 'the source stream is released');
 });
 

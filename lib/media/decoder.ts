@@ -43,6 +43,7 @@ export class Decoder {
   #info!: InputInfo;
   #inputError: unknown = null;
   #source: AsyncIterator<unknown> | null = null;
+  #stream: { destroy?: () => void } | null = null;
   #onAbort: (() => void) | null = null;
   #signal: AbortSignal | undefined;
 
@@ -89,6 +90,7 @@ export class Decoder {
   async #feed(src: ByteSource): Promise<void> {
     const it = (src as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
     this.#source = it;
+    this.#stream = src as { destroy?: () => void };
     try {
       for (;;) {
         const { value: chunk, done } = await it.next();
@@ -227,8 +229,14 @@ export class Decoder {
     const closing = this.#native.close();
     // Stop reading the source (a Readable is destroyed); never wait on it: a
     // silent peer must not keep close() pending.
-    void this.#source?.return?.()?.catch?.(() => {});
+    // (An async generator suspended in next() defers return(), so a Readable
+    // is destroyed directly.)
+    const src = this.#source;
     this.#source = null;
+    if (src) {
+      if (this.#stream && typeof this.#stream.destroy === 'function') this.#stream.destroy();
+      else void src.return?.()?.catch?.(() => {});
+    }
     await closing;
   }
 
