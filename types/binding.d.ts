@@ -220,6 +220,8 @@ export interface RemuxOptions {
   options?: AVOptions;            // muxer options, e.g. { movflags: '+frag_keyframe+empty_moov' }
   streams?: number[];             // input stream indices to keep (default: all audio/video)
   timeoutMs?: number;
+  /** keep input timestamps; by default the output starts at 0, as with the ffmpeg CLI */
+  copyTs?: boolean;
 }
 export interface RemuxResult { packets: number; streams: { inputIndex: number; outputIndex: number; packets: number; bsf: string | null }[]; bytes: number }
 export declare class Remuxer {
