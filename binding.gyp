@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "ffmpeg_check": "<!(node scripts/ffmpeg-check.mjs)"
+  },
   "targets": [
     {
       "target_name": "ffnode",
