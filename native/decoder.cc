@@ -62,7 +62,11 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     auto* d = static_cast<Decoder*>(opaque);
     if (d->interrupted_) return 1;
     int64_t dl = d->deadline_.load();
-    return dl > 0 && nowUs() > dl ? 1 : 0;
+    if (dl > 0 && nowUs() > dl) {
+      d->timedOut_ = true;
+      return 1;
+    }
+    return 0;
   }
 
   static int ReadCb(void* opaque, uint8_t* buf, int size) {
@@ -70,22 +74,22 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     bool crossedLow = false;
     int n = d->input_.Read(
         buf, size,
-        [d]() -> int {
-          if (d->interrupted_) return AVERROR_EXIT;
-          int64_t dl = d->deadline_.load();
-          return dl > 0 && nowUs() > dl ? AVERROR(ETIMEDOUT) : 0;
-        },
+        [d]() -> int { return InterruptCb(d) ? AVERROR_EXIT : 0; },
         &crossedLow);
     if (crossedLow) d->strand_.Post([d](Napi::Env env) { d->ResolveDrainWaiters(env); });
     return n;
   }
 
-  void Arm() { deadline_ = timeoutUs_ > 0 ? nowUs() + timeoutUs_ : 0; }
+  // timedOut_ stays set: after a timeout libav's I/O context keeps returning
+  // its stored error without asking the callback again.
+  void Arm() {
+    deadline_ = timeoutUs_ > 0 ? nowUs() + timeoutUs_ : 0;
+  }
 
   // Failure from a blocking call. libav often reports an interrupted or
   // timed-out read as EOF or EIO; the flags say what really happened.
   void Fail(Failure& f, int r, const char* op) {
-    bool timedOut = deadline_ > 0 && nowUs() > deadline_;
+    bool timedOut = timedOut_;
     if (interrupted_) r = AVERROR_EXIT;
     else if (timedOut) r = AVERROR(ETIMEDOUT);
     f.set(r, op, url_);
@@ -95,7 +99,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 
   // True (and `f` set) when a blocking call ended because of close/timeout.
   bool Cut(Failure& f, const char* op) {
-    if (!interrupted_ && !(deadline_ > 0 && nowUs() > deadline_)) return false;
+    if (!interrupted_ && !timedOut_) return false;
     Fail(f, AVERROR_EXIT, op);
     return true;
   }
@@ -419,7 +423,15 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         eof_ = true;
         break;
       }
-      if (r < 0) return;
+      if (r < 0) {
+        if (interrupted_) return;
+        // A live peer that hangs up or stalls ends the input with an error:
+        // deliver what the decoders still hold first, then report it.
+        pending_ = f;
+        f = Failure();
+        eof_ = true;
+        break;
+      }
       int si = pkt_->stream_index;
       if (si < static_cast<int>(dec_.size()) && dec_[si]) DecodeInto(si, pkt_, out, f);
       av_packet_unref(pkt_);
@@ -439,6 +451,10 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         stream = static_cast<int>(si);
         return;
       }
+    }
+    if (pending_.failed) {
+      f = pending_;
+      pending_ = Failure();
     }
   }
 
@@ -465,6 +481,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
             flushed_[i] = false;
           }
           eof_ = false;
+          pending_ = Failure();
         },
         nullptr);
   }
@@ -550,8 +567,10 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   std::vector<bool> flushed_;
   std::atomic<bool> interrupted_{false};
   std::atomic<int64_t> deadline_{0};
+  std::atomic<bool> timedOut_{false};  // the interrupt callback fired on the deadline
   int64_t timeoutUs_ = 0;
   int64_t decodeErrors_ = 0;
+  Failure pending_;  // a read error held back until the decoders are drained
   bool customIO_ = false;
   bool opening_ = false;
   bool opened_ = false;
