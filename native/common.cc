@@ -24,6 +24,9 @@ std::string errorName(int e) {
     case AVERROR(ENOENT): return "ENOENT";
     case AVERROR(EIO): return "EIO";
     case AVERROR(EACCES): return "EACCES";
+    case AVERROR(EPERM): return "EPERM";
+    case AVERROR(ENODEV): return "ENODEV";
+    case AVERROR(ENOTSUP): return "ENOTSUP";
     case AVERROR(EPIPE): return "EPIPE";
     case AVERROR(ETIMEDOUT): return "ETIMEDOUT";
     case AVERROR(ECONNREFUSED): return "ECONNREFUSED";

@@ -36,6 +36,14 @@ extern "C" {
 
 namespace ffnode {
 
+// Marks a frame whose keyFrame was set from JS: only such frames force an IDR.
+// Decoded I-frames are not requests (the encoder keeps its own GOP); the marker
+// lives in AVFrame.opaque, which av_frame_ref/copy_props carry along.
+inline void* forceKeyMarker() {
+  static char marker;
+  return &marker;
+}
+
 // ---- accounting -----------------------------------------------------------
 // Counters are process-wide and lock-free; stats() reads them. "leaked" counts
 // handles that JS dropped without free()/close(): the finalizer freed them.

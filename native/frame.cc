@@ -177,7 +177,10 @@ void Frame::SetTimeBase(const Napi::CallbackInfo& info, const Napi::Value& v) {
   if (r.den <= 0 || r.num <= 0) throw Napi::TypeError::New(info.Env(), "Frame.timeBase: expected [num, den] with positive integers");
   f->time_base = r;
 }
-Napi::Value Frame::GetKeyFrame(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), Need(info.Env())->key_frame != 0); }
+Napi::Value Frame::GetKeyFrame(const Napi::CallbackInfo& info) {
+  AVFrame* f = Need(info.Env());
+  return Napi::Boolean::New(info.Env(), f->key_frame != 0 || f->opaque == forceKeyMarker());
+}
 void Frame::SetKeyFrame(const Napi::CallbackInfo& info, const Napi::Value& v) {
   // Setting keyFrame asks the encoder for an IDR here (pict_type I is what
   // libav encoders honour); clearing lets the encoder decide.
@@ -185,6 +188,7 @@ void Frame::SetKeyFrame(const Napi::CallbackInfo& info, const Napi::Value& v) {
   bool k = v.ToBoolean().Value();
   f->key_frame = k;
   f->pict_type = k ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+  f->opaque = k ? forceKeyMarker() : nullptr;
 }
 Napi::Value Frame::GetPictType(const Napi::CallbackInfo& info) {
   char c = av_get_picture_type_char(Need(info.Env())->pict_type);
@@ -245,7 +249,8 @@ Napi::Value Frame::AllocVideo(const Napi::CallbackInfo& info) {
   f->width = static_cast<int>(w);
   f->height = static_cast<int>(h);
   f->format = fmt;
-  f->time_base = rationalFromJs(o.Get("timeBase"), AVRational{1, 1});
+  // No default time base: an unset one ([0, 1]) tells encoders not to rescale.
+  f->time_base = rationalFromJs(o.Get("timeBase"), AVRational{0, 1});
   f->pts = tsFromJs(o.Get("pts"));
   int r = av_frame_get_buffer(f, 0);
   if (r < 0) {
@@ -254,6 +259,8 @@ Napi::Value Frame::AllocVideo(const Napi::CallbackInfo& info) {
     fl.set(r, "Frame.video", fmtName);
     throw makeError(env, fl);
   }
+  // Never hand uninitialized memory to JS.
+  for (int i = 0; i < AV_NUM_DATA_POINTERS && f->buf[i]; i++) memset(f->buf[i]->data, 0, f->buf[i]->size);
   return Wrap(env, f);
 }
 
@@ -286,6 +293,7 @@ Napi::Value Frame::AllocAudio(const Napi::CallbackInfo& info) {
     fl.set(r, "Frame.audio", fmtName);
     throw makeError(env, fl);
   }
+  av_samples_set_silence(f->extended_data, 0, f->nb_samples, f->ch_layout.nb_channels, fmt);
   return Wrap(env, f);
 }
 

@@ -103,6 +103,7 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
     dst->time_base = src->time_base;
     dst->key_frame = src->key_frame;
     dst->pict_type = src->pict_type;
+    dst->opaque = src->opaque;  // carries a keyframe request
     FF_FRAME_DURATION(dst) = FF_FRAME_DURATION(src);
     dst->sample_aspect_ratio = src->sample_aspect_ratio;
     *out = dst;
