@@ -371,7 +371,11 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
         segKey_ = key;
         while (OnGrid(segStart_)) nextK_++;
       }
-      int64_t end = p->pts + p->duration;
+      // Encoders with delay (x264) leave packet durations at 0: take one
+      // frame as the dts step, so the last segment is not a frame short.
+      int64_t dur = p->duration > 0 ? p->duration : (cutDts_ != AV_NOPTS_VALUE && p->dts > cutDts_ ? p->dts - cutDts_ : 0);
+      if (p->dts != AV_NOPTS_VALUE) cutDts_ = p->dts;
+      int64_t end = p->pts + dur;
       if (segEnd_ == AV_NOPTS_VALUE || end > segEnd_) segEnd_ = end;
     }
     // Each TS segment must open with PAT/PMT so it plays on its own.
@@ -520,6 +524,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
   int cut_ = -1;                   // stream whose packets decide cuts (first video)
   bool cutAnyPacket_ = false;
   int64_t origin_ = AV_NOPTS_VALUE;  // grid origin: first pts of the cut stream
+  int64_t cutDts_ = AV_NOPTS_VALUE;  // last dts of the cut stream (durations encoders leave at 0)
   int64_t nextK_ = 1;                // next cut at origin + nextK_ * duration
   int64_t seq_ = 0;
   bool segHasCut_ = false, segHasData_ = false, segKey_ = false;

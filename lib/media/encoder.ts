@@ -28,9 +28,18 @@ export type { CodecParameters, EncoderOptions, EncoderSelection, HwDeviceType };
 export class Encoder {
   readonly #native: NativeEncoder;
   readonly #serial = new Serial();
+  // Fixed once open: cached so they stay readable after close().
+  readonly #selection: EncoderSelection;
+  readonly #parameters: CodecParameters;
+  readonly #timeBase: Rational;
+  readonly #frameSize: number;
 
   private constructor(n: NativeEncoder) {
     this.#native = n;
+    this.#selection = n.selection!;
+    this.#parameters = n.parameters!;
+    this.#timeBase = n.timeBase!;
+    this.#frameSize = n.frameSize;
   }
 
   /** Opens an encoder. @throws FFmpegError (ENCODER_NOT_FOUND, OPTION_NOT_FOUND, EINVAL, ...) */
@@ -61,18 +70,18 @@ export class Encoder {
 
   /** what was opened and why (hardware or software, and the fallback reason) */
   get selection(): EncoderSelection {
-    return this.#native.selection!;
+    return this.#selection;
   }
   /** codec parameters incl. extradata and the RFC 6381 codec string */
   get parameters(): CodecParameters {
-    return this.#native.parameters!;
+    return this.#parameters;
   }
   get timeBase(): Rational {
-    return this.#native.timeBase!;
+    return this.#timeBase;
   }
   /** samples per frame an audio encoder expects (0 for video / variable) */
   get frameSize(): number {
-    return this.#native.frameSize;
+    return this.#frameSize;
   }
   get closed(): boolean {
     return this.#serial.closed;
