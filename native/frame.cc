@@ -31,6 +31,7 @@ void Frame::Init(Napi::Env env, Napi::Object exports) {
           InstanceAccessor<&Frame::GetTimeBase, &Frame::SetTimeBase>("timeBase"),
           InstanceAccessor<&Frame::GetKeyFrame, &Frame::SetKeyFrame>("keyFrame"),
           InstanceAccessor<&Frame::GetPictType>("pictType"),
+          InstanceAccessor<&Frame::GetKeyRequested>("keyRequested"),
           InstanceAccessor<&Frame::GetSampleRate>("sampleRate"),
           InstanceAccessor<&Frame::GetChannelLayout>("channelLayout"),
           InstanceAccessor<&Frame::GetChannels>("channels"),
@@ -189,6 +190,9 @@ void Frame::SetKeyFrame(const Napi::CallbackInfo& info, const Napi::Value& v) {
   f->key_frame = k;
   f->pict_type = k ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
   f->opaque = k ? forceKeyMarker() : nullptr;
+}
+Napi::Value Frame::GetKeyRequested(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), Need(info.Env())->opaque == forceKeyMarker());
 }
 Napi::Value Frame::GetPictType(const Napi::CallbackInfo& info) {
   char c = av_get_picture_type_char(Need(info.Env())->pict_type);

@@ -44,6 +44,7 @@ class Frame : public Napi::ObjectWrap<Frame> {
   void SetTimeBase(const Napi::CallbackInfo& info, const Napi::Value& v);
   Napi::Value GetKeyFrame(const Napi::CallbackInfo& info);
   void SetKeyFrame(const Napi::CallbackInfo& info, const Napi::Value& v);
+  Napi::Value GetKeyRequested(const Napi::CallbackInfo& info);
   Napi::Value GetPictType(const Napi::CallbackInfo& info);
   Napi::Value GetSampleRate(const Napi::CallbackInfo& info);
   Napi::Value GetChannelLayout(const Napi::CallbackInfo& info);

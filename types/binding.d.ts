@@ -37,8 +37,10 @@ export declare class Frame {
   pts: number | null;
   duration: number | null;
   timeBase: Rational;
-  /** setting true asks an encoder for an IDR at this frame */
+  /** true for a decoded keyframe, or after `keyFrame = true`; setting true asks an encoder for an IDR here */
   keyFrame: boolean;
+  /** true only when `keyFrame = true` was set from JS (an IDR request encoders honour) */
+  readonly keyRequested: boolean;
   readonly pictType: string;
   readonly sampleRate: number;
   readonly channelLayout: string | null;
