@@ -147,3 +147,12 @@ export function garbageFile(bytes, { seed = 1, ext = '.bin' } = {}) {
   }
   return writeAtomic(out, (tmp) => fs.writeFileSync(tmp, buf));
 }
+
+/** 1280x720 30 fps 12 s H.264 (keyframe every `gop` frames) + AAC 48 kHz stereo, MP4. */
+export function h264aac12s(gop = 60) {
+  return fixture(`h264aac12s-g${gop}.mp4`, [
+    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=12', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-ac', '2', '-b:a', '128k', '-shortest',
+  ]);
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * The `ffnode` command line: transcode (ABR ladder → HLS/DASH), probe, remux.
+ * Errors are one line on stderr and a non-zero exit.
+ *
+ * @example
+ * npx ffnode transcode input.mp4 --out public/vod --ladder 720p,360p --segment-duration 4
+ * npx ffnode probe input.mp4 --json
+ * npx ffnode remux input.ts output.mp4
+ */
+import { parseArgs } from 'node:util';
+import { Decoder } from './media/decoder.js';
+import { remux } from './media/remuxer.js';
+import { transcode, type Progress } from './transcoding/transcode.js';
+import type { HwDeviceType } from '../types/binding.js';
+
+const HELP: Record<string, string> = {
+  main: `ffnode — FFmpeg libav* for Node.js, built for adaptive-bitrate streaming
+
+Usage: ffnode <command> [options]
+
+Commands:
+  transcode <input> --out <dir>   ABR ladder → CMAF/TS segments + HLS and DASH manifests
+  probe <input> [--json]          streams, codecs, durations
+  remux <input> <output>          stream copy into another container
+
+Run 'ffnode <command> --help' for a command's options.`,
+  transcode: `Usage: ffnode transcode <input> --out <dir> [options]
+
+Writes <dir>/master.m3u8 (HLS) and <dir>/manifest.mpd (DASH) with one folder per rendition.
+
+Options:
+  --out <dir>                 output directory (required)
+  --ladder <rungs>            comma-separated rungs, e.g. 1080p,720p,480p,360p (default: derived
+                              from the source, never upscaled); 'source' adds a passthrough rung
+  --hls / --no-hls            write HLS playlists (default on)
+  --dash / --no-dash          write a DASH MPD (default on for cmaf)
+  --segment-duration <s>      target segment duration, 1-10 seconds (default 6)
+  --segment-format <f>        cmaf (default) or ts
+  --preset <name>             x264 preset for every rung (default veryfast)
+  --hw-device <type>          auto | cuda | vaapi | qsv (falls back to software)
+  --no-audio                  no audio rendition
+  --format <name>             input format (e.g. lavfi, mpegts)
+  --quiet                     no progress output
+  -h, --help                  this help`,
+  probe: `Usage: ffnode probe <input> [--json] [--format <name>]
+
+Prints the container and every stream (codec, RFC 6381 string, size, rate, duration).`,
+  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts]
+
+Copies streams without re-encoding; bitstream filters are inserted as the target needs.`,
+};
+
+class UsageError extends Error {}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`ffnode: ${message}\n`);
+  process.exit(code);
+}
+
+function bar(p: Progress): string {
+  const pct = p.percent ?? 0;
+  const width = 24;
+  const filled = Math.round((pct / 100) * width);
+  const eta = p.eta === null ? '--:--' : `${Math.floor(p.eta / 60)}:${String(Math.round(p.eta % 60)).padStart(2, '0')}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct.toFixed(1).padStart(5)}%  ${p.fps.toFixed(1)} fps  ${p.speed.toFixed(2)}x  ETA ${eta}`;
+}
+
+async function cmdTranscode(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: {
+      out: { type: 'string' }, ladder: { type: 'string' }, hls: { type: 'boolean' }, dash: { type: 'boolean' },
+      'no-hls': { type: 'boolean' }, 'no-dash': { type: 'boolean' }, 'no-audio': { type: 'boolean' },
+      'segment-duration': { type: 'string' }, 'segment-format': { type: 'string' }, preset: { type: 'string' },
+      'hw-device': { type: 'string' }, format: { type: 'string' }, quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return void console.log(HELP.transcode);
+  if (positionals.length !== 1) throw new UsageError('transcode: expected exactly one input (see --help)');
+  if (!values.out) throw new UsageError('transcode: --out <dir> is required');
+  const segmentDuration = values['segment-duration'] === undefined ? 6 : Number(values['segment-duration']);
+  if (!(segmentDuration >= 1 && segmentDuration <= 10)) throw new UsageError('transcode: --segment-duration must be a number from 1 to 10');
+  const fmt = values['segment-format'] ?? 'cmaf';
+  if (fmt !== 'cmaf' && fmt !== 'ts') throw new UsageError(`transcode: --segment-format must be cmaf or ts, not '${fmt}'`);
+  const hw = values['hw-device'];
+  if (hw !== undefined && !['auto', 'cuda', 'vaapi', 'qsv', 'videotoolbox'].includes(hw)) throw new UsageError(`transcode: --hw-device must be auto, cuda, vaapi, qsv or videotoolbox`);
+  const ladder = values.ladder?.split(',').map((r) => r.trim()).filter(Boolean).map((r) => (r === 'source' ? { passthrough: true } : r));
+  const hls = values['no-hls'] ? false : values.hls;
+  const dash = values['no-dash'] ? false : values.dash;
+  if (hls === false && dash === false) throw new UsageError('transcode: --no-hls and --no-dash leave nothing to write');
+  const ac = new AbortController();
+  process.once('SIGINT', () => ac.abort(new Error('interrupted')));
+  const tty = process.stderr.isTTY && !values.quiet;
+  const job = transcode(positionals[0]!, {
+    out: values.out, segmentDuration, segmentFormat: fmt, signal: ac.signal,
+    ...(ladder ? { ladder } : {}), ...(hls !== undefined ? { hls } : {}),
+    ...(dash !== undefined ? { dash } : {}), ...(values.preset ? { preset: values.preset } : {}),
+    ...(hw ? { hwDevice: hw as HwDeviceType | 'auto' } : {}), ...(values['no-audio'] ? { audio: false as const } : {}),
+    ...(values.format ? { input: { format: values.format } } : {}),
+  });
+  let lastLine = 0;
+  job.on('progress', (p: Progress) => {
+    if (values.quiet) return;
+    if (tty) process.stderr.write(`\r${bar(p)}`);
+    else if (Date.now() - lastLine > 5000) {
+      lastLine = Date.now();
+      process.stderr.write(`${bar(p)}\n`);
+    }
+  });
+  const r = await job.done;
+  if (tty) process.stderr.write('\n');
+  for (const v of r.variants) console.log(`${v.id}: ${v.width}x${v.height} ${v.passthrough ? 'copy' : `${Math.round(v.bitrate / 1000)}k ${v.encoder}`}`);
+  for (const c of r.renditions) console.log(`${c.id}: ${c.segments} segments, ${(c.bytes / 1e6).toFixed(2)} MB`);
+  console.log(`wrote ${r.manifests.join(', ')} in ${values.out} (${r.duration.toFixed(2)} s of media in ${r.wallSeconds.toFixed(2)} s)`);
+}
+
+async function cmdProbe(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void console.log(HELP.probe);
+  if (positionals.length !== 1) throw new UsageError('probe: expected exactly one input (see --help)');
+  const dec = await Decoder.open(positionals[0]!, { decode: false, ...(values.format ? { format: values.format } : {}) });
+  try {
+    const info = dec.info;
+    if (values.json) {
+      console.log(JSON.stringify(info, (k, v) => (k === 'extradata' ? (v ? Buffer.from(v.data ?? v).toString('base64') : null) : v), 2));
+      return;
+    }
+    console.log(`${positionals[0]}: ${info.format}, ${info.duration?.toFixed(3) ?? '?'} s, ${Math.round(info.bitRate / 1000)} kb/s`);
+    for (const s of info.streams) {
+      const detail = s.mediaType === 'video'
+        ? `${s.width}x${s.height} ${s.pixelFormat ?? ''} ${s.frameRate ? (s.frameRate[0] / s.frameRate[1]).toFixed(3) : '?'} fps`
+        : s.mediaType === 'audio' ? `${s.sampleRate} Hz ${s.channelLayout ?? `${s.channels} ch`}` : '';
+      console.log(`  #${s.index} ${s.mediaType}: ${s.codec}${s.profile ? ` (${s.profile})` : ''} ${s.codecString ?? ''} ${detail} ${Math.round(s.bitRate / 1000)} kb/s`);
+    }
+  } finally {
+    await dec.close();
+  }
+}
+
+async function cmdRemux(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void console.log(HELP.remux);
+  if (positionals.length !== 2) throw new UsageError('remux: expected <input> <output> (see --help)');
+  const streams = values.streams?.split(',').map((s) => Number(s));
+  if (streams && streams.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError('remux: --streams takes stream indices, e.g. 0,1');
+  const r = await remux(positionals[0]!, positionals[1]!, { ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}) });
+  for (const s of r.streams) console.log(`stream #${s.inputIndex} → #${s.outputIndex}: ${s.packets} packets${s.bsf ? ` (${s.bsf})` : ''}`);
+  console.log(`wrote ${positionals[1]} (${r.bytes} bytes)`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') return void console.log(HELP.main);
+  const commands: Record<string, (a: string[]) => Promise<void>> = { transcode: cmdTranscode, probe: cmdProbe, remux: cmdRemux };
+  const run = commands[cmd];
+  if (!run) throw new UsageError(`unknown command '${cmd}' (commands: transcode, probe, remux)`);
+  await run(rest);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof UsageError) fail(e.message, 2);
+  const err = e as { code?: string; message?: string };
+  if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') fail(err.message ?? String(e), 2);
+  fail(err?.message ?? String(e), 1);
+});

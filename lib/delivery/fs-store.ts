@@ -1,0 +1,151 @@
+/**
+ * A SegmentStore on the filesystem, under one root directory. Writes are
+ * atomic (temporary file in the same directory, then rename) because a web
+ * server or CDN origin may read a playlist while it is being replaced: a
+ * half-written playlist makes players stall or drop the stream.
+ */
+import { promises as fsp, constants as fsc } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import * as path from 'node:path';
+import { checkKey, checkPrefix } from './store-key.js';
+import type { SegmentStore } from './types.js';
+
+export interface FileStoreOptions {
+  /**
+   * fsync each file before the rename and its directory after it, so a
+   * power loss cannot leave a manifest naming a segment whose data never
+   * reached the disk. Costs a disk flush per write; default false (a crash
+   * of the process alone never loses data that rename made visible).
+   */
+  fsync?: boolean;
+}
+
+let tmpCounter = 0;
+
+/**
+ * Keys are '/'-separated paths relative to `root`. A key that is absolute,
+ * has '.'/'..' or hidden segments, a NUL, a backslash or a drive letter is
+ * rejected with a RangeError before any filesystem call, and the resolved
+ * path is checked to lie inside the root as a second line of defence.
+ * Directories are created on demand. `list` returns regular files only
+ * (never temporary files, never symlinks).
+ *
+ * @example
+ * const store = new FileStore('/var/www/live/stream1', { fsync: false });
+ * await store.put('v720p/seg_0.m4s', segment.data);
+ * await store.list('v720p/'); // ['v720p/seg_0.m4s']
+ * await store.put('../../etc/x', 'no'); // RangeError
+ */
+export class FileStore implements SegmentStore {
+  /** absolute root directory */
+  readonly root: string;
+  readonly #fsync: boolean;
+
+  constructor(root: string, opts: FileStoreOptions = {}) {
+    if (typeof root !== 'string' || root === '' || root.includes('\0')) throw new TypeError('FileStore: root must be a non-empty path');
+    this.root = path.resolve(root);
+    this.#fsync = opts.fsync ?? false;
+  }
+
+  /** Absolute path of a key, or RangeError when the key would leave the root. */
+  pathOf(key: string): string {
+    checkKey(key);
+    const full = path.resolve(this.root, ...key.split('/'));
+    if (!full.startsWith(this.root + path.sep)) throw new RangeError(`FileStore: key escapes the root: ${JSON.stringify(key)}`);
+    return full;
+  }
+
+  /** Writes `data` to a temporary name beside the target, then renames it over the target. */
+  async put(key: string, data: Buffer | string): Promise<void> {
+    const file = this.pathOf(key);
+    const dir = path.dirname(file);
+    await fsp.mkdir(dir, { recursive: true });
+    // Hidden, unique per process and call: concurrent puts of one key never
+    // share a temporary file, and list() never reports one.
+    const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
+    const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+    try {
+      try {
+        await fh.writeFile(data);
+        if (this.#fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsp.rename(tmp, file);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw e;
+    }
+    if (this.#fsync) await syncDir(dir);
+  }
+
+  /** The file's bytes, or null when it does not exist. */
+  async get(key: string): Promise<Buffer | null> {
+    const file = this.pathOf(key);
+    try {
+      return await fsp.readFile(file);
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Removes the file; removing an absent key is not an error. */
+  async delete(key: string): Promise<void> {
+    const file = this.pathOf(key);
+    try {
+      await fsp.unlink(file);
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+  }
+
+  /** Keys of the regular files whose key starts with `prefix` (default: all), sorted. */
+  async list(prefix = ''): Promise<string[]> {
+    checkPrefix(prefix);
+    // Walk only the directory the prefix names, not the whole tree.
+    const slash = prefix.lastIndexOf('/');
+    const base = slash >= 0 ? prefix.slice(0, slash) : '';
+    const out: string[] = [];
+    await this.#walk(base ? this.pathOf(base) : this.root, base, prefix, out);
+    return out.sort();
+  }
+
+  async #walk(dir: string, keyDir: string, prefix: string, out: string[]): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await fsp.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if (isMissing(e)) return;
+      throw e;
+    }
+    for (const ent of entries) {
+      if (ent.name.startsWith('.')) continue; // temporary or hidden: never a key
+      const key = keyDir ? `${keyDir}/${ent.name}` : ent.name;
+      if (ent.isDirectory()) {
+        // Descend only where keys matching the prefix can be.
+        if (prefix.startsWith(`${key}/`) || key.startsWith(prefix)) await this.#walk(path.join(dir, ent.name), key, prefix, out);
+      } else if (ent.isFile() && key.startsWith(prefix)) {
+        out.push(key);
+      }
+    }
+  }
+}
+
+function isMissing(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+// Makes a rename durable: the new directory entry is flushed too.
+async function syncDir(dir: string): Promise<void> {
+  let fh: fsp.FileHandle | null = null;
+  try {
+    fh = await fsp.open(dir, fsc.O_RDONLY);
+    await fh.sync();
+  } catch {
+    // Some platforms (Windows) cannot open or fsync a directory; the file itself was synced.
+  } finally {
+    await fh?.close();
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The contract between the transcoding pipeline and packaging: the pipeline
+ * describes renditions and hands over init/media segments; a Presentation
+ * stores them and keeps the HLS and DASH manifests true.
+ */
+
+/** One encoded track a player can pick: a video rung or the audio group. */
+export interface Rendition {
+  /** stable id, also the folder name in the store, e.g. 'v720p', 'a128k' */
+  id: string;
+  type: 'video' | 'audio';
+  /** RFC 6381 codecs string from the real bitstream, e.g. 'avc1.64001f', 'mp4a.40.2' */
+  codecs: string;
+  /** nominal target bitrate (bits/s); manifests use measured values once segments exist */
+  bitrate: number;
+  width?: number;
+  height?: number;
+  /** frames per second, e.g. 30 or 29.97 */
+  frameRate?: number;
+  sampleRate?: number;
+  channels?: number;
+  /** audio group language tag, e.g. 'und' */
+  language?: string;
+}
+
+/** A media segment as the Segmenter produced it (start/duration in seconds). */
+export interface MediaSegment {
+  sequence: number;
+  start: number;
+  duration: number;
+  data: Buffer;
+  startsWithKeyframe: boolean;
+  /** wall-clock time of the segment start (live) */
+  programDateTime?: Date;
+  /** a timestamp discontinuity before this segment (live input restarted) */
+  discontinuity?: boolean;
+}
+
+export type PresentationMode = 'vod' | 'event' | 'live';
+export type SegmentFormat = 'cmaf' | 'ts';
+
+/** Where segments and manifests live (filesystem, memory, ...). Keys are '/'-separated relative paths. */
+export interface SegmentStore {
+  /** writes atomically: readers see the old content or the new, never a part */
+  put(key: string, data: Buffer | string): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  delete(key: string): Promise<void>;
+  list(prefix?: string): Promise<string[]>;
+}
+
+export interface PresentationOptions {
+  store: SegmentStore;
+  mode: PresentationMode;
+  segmentFormat: SegmentFormat;
+  /** the target segment duration in seconds (segments may be shorter/longer, cut at keyframes) */
+  segmentDuration: number;
+  /** write HLS (master.m3u8 + one media playlist per rendition); default true */
+  hls?: boolean;
+  /** write DASH (manifest.mpd); default true for cmaf, unavailable for ts */
+  dash?: boolean;
+  /** live: segments kept in the window (default 6) */
+  windowSize?: number;
+  /** live: seconds a segment stays stored after leaving every manifest (default: 2 × segmentDuration) */
+  deleteGrace?: number;
+}

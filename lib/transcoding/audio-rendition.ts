@@ -1,0 +1,109 @@
+/**
+ * The audio rendition group: the source audio decoded once, resampled, encoded
+ * once (AAC by default) and segmented on the same grid as the video. Every
+ * video variant shares it (HLS EXT-X-MEDIA group, one DASH AdaptationSet).
+ */
+import type { SegmentFormat } from '../delivery/types.js';
+import { Encoder } from '../media/encoder.js';
+import type { Frame, Packet } from '../media/frame.js';
+import { Resampler } from '../media/resampler.js';
+import { Segmenter } from '../media/segmenter.js';
+import { FrameQueue } from './frame-queue.js';
+import { deliver, type RenditionCounters, type SegmentSink } from './sink.js';
+
+export interface AudioOptions {
+  /** encoder (default 'aac') */
+  codec?: string;
+  /** bits/s (default 128000) */
+  bitrate?: number;
+  /** default 48000 */
+  sampleRate?: number;
+  /** default 'stereo' */
+  channelLayout?: string;
+  language?: string;
+}
+
+export class AudioRendition {
+  readonly counters: RenditionCounters;
+  readonly queue: FrameQueue;
+  readonly #sink: SegmentSink;
+  readonly #resampler: Resampler;
+  readonly #encoder: Encoder;
+  readonly #segmenter: Segmenter;
+
+  private constructor(id: string, sink: SegmentSink, queueSize: number, r: Resampler, e: Encoder, s: Segmenter) {
+    this.counters = { id, frames: 0, dropped: 0, segments: 0, bytes: 0 };
+    this.queue = new FrameQueue(queueSize);
+    this.#sink = sink;
+    this.#resampler = r;
+    this.#encoder = e;
+    this.#segmenter = s;
+  }
+
+  static async open(o: AudioOptions, ctx: { segmentDuration: number; segmentFormat: SegmentFormat; sink: SegmentSink; queueSize: number }): Promise<AudioRendition> {
+    const bitrate = o.bitrate ?? 128_000;
+    const sampleRate = o.sampleRate ?? 48_000;
+    const channelLayout = o.channelLayout ?? 'stereo';
+    const encoder = await Encoder.open({ codec: o.codec ?? 'aac', sampleRate, channelLayout, bitRate: bitrate });
+    let resampler: Resampler | null = null;
+    try {
+      resampler = new Resampler({ sampleRate, channelLayout, format: encoder.parameters.sampleFormat ?? 'fltp', frameSize: encoder.frameSize });
+      const segmenter = await Segmenter.open({
+        format: ctx.segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration: ctx.segmentDuration,
+        streams: [{ parameters: encoder.parameters, timeBase: encoder.timeBase }],
+      });
+      const id = `a${Math.round(bitrate / 1000)}k`;
+      const a = new AudioRendition(id, ctx.sink, ctx.queueSize, resampler, encoder, segmenter);
+      ctx.sink.addRendition({
+        id, type: 'audio', codecs: encoder.parameters.codecString ?? '', bitrate, sampleRate,
+        channels: encoder.parameters.channels ?? 2, language: o.language ?? 'und',
+      });
+      if (segmenter.init) await ctx.sink.setInit(id, segmenter.init);
+      return a;
+    } catch (e) {
+      resampler?.close();
+      await encoder.close();
+      throw e;
+    }
+  }
+
+  /** The worker loop: until the queue ends, then flush resampler, encoder, segmenter. */
+  async run(): Promise<void> {
+    for (let f = await this.queue.take(); f; f = await this.queue.take()) {
+      try {
+        await this.#convert(f);
+      } finally {
+        f.free();
+      }
+    }
+    await this.#convert(null);
+    await this.#write(await this.#encoder.encode(null));
+    await deliver(this.#sink, this.counters, await this.#segmenter.finish());
+  }
+
+  async #convert(f: Frame | null): Promise<void> {
+    for (const chunk of await this.#resampler.convert(f)) {
+      try {
+        await this.#write(await this.#encoder.encode(chunk));
+        this.counters.frames++;
+      } finally {
+        chunk.free();
+      }
+    }
+  }
+
+  async #write(packets: Packet[]): Promise<void> {
+    try {
+      if (packets.length) await deliver(this.#sink, this.counters, await this.#segmenter.write(packets));
+    } finally {
+      for (const p of packets) p.free();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.queue.discard();
+    this.#resampler.close();
+    await this.#encoder.close();
+    await this.#segmenter.close();
+  }
+}

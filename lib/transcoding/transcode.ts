@@ -1,0 +1,270 @@
+/**
+ * The ABR pipeline: one input → a ladder of video variants plus one audio
+ * rendition, packaged as CMAF (or MPEG-TS) segments with HLS and DASH
+ * manifests. Each decoded video frame is shared by reference with every
+ * variant and freed once; variants run in parallel; the segment grid forces
+ * IDRs at the same source time in every variant.
+ *
+ * @example
+ * const job = transcode('input.mp4', { out: 'public/vod', ladder: ['720p', '360p'], segmentDuration: 4 });
+ * job.on('progress', (p) => console.log(`${p.percent?.toFixed(1)}% ${p.speed.toFixed(2)}x`));
+ * const result = await job.done;
+ * console.log(result.manifests); // ['master.m3u8', 'manifest.mpd', ...]
+ */
+import { EventEmitter } from 'node:events';
+import type { ByteSource, DecoderOptions } from '../media/decoder.js';
+import { Decoder } from '../media/decoder.js';
+import type { Frame } from '../media/frame.js';
+import { FileStore } from '../delivery/fs-store.js';
+import { Presentation } from '../delivery/presentation.js';
+import type { PresentationMode, SegmentFormat, SegmentStore } from '../delivery/types.js';
+import type { HwDeviceType } from '../../types/binding.js';
+import { AudioRendition, type AudioOptions } from './audio-rendition.js';
+import { KeyframeGrid } from './grid.js';
+import { checkPassthrough } from './passthrough.js';
+import { resolveLadder, type Variant, type VariantSpec } from './ladder.js';
+import type { RenditionCounters } from './sink.js';
+import { VideoVariant } from './video-variant.js';
+
+export interface TranscodeOptions {
+  /** output directory (a FileStore) or any SegmentStore */
+  out: string | SegmentStore;
+  /** rung names ('1080p', '720p', ...) or specs; default: derived from the source */
+  ladder?: readonly (string | VariantSpec)[];
+  /** seconds, 1–10 (default 6) */
+  segmentDuration?: number;
+  segmentFormat?: SegmentFormat;
+  /** write HLS playlists (default true) */
+  hls?: boolean;
+  /** write a DASH MPD (default true for cmaf) */
+  dash?: boolean;
+  /** 'vod' (default for files), 'event' or 'live' (sliding window) */
+  mode?: PresentationMode;
+  windowSize?: number;
+  /** x264 preset for every rung that doesn't set its own (default 'veryfast') */
+  preset?: string;
+  hwDevice?: HwDeviceType | 'auto';
+  fallback?: 'software' | 'error';
+  /** audio rendition settings, or false for none */
+  audio?: AudioOptions | false;
+  /** what a slow variant does to a live input: wait (backpressure) or drop frames for that variant */
+  slowVariantPolicy?: 'wait' | 'drop';
+  /** frames queued per variant (default 8) */
+  queueSize?: number;
+  /** input options (format, AVOptions, timeouts) */
+  input?: Omit<DecoderOptions, 'signal'>;
+  signal?: AbortSignal;
+  /** ms between progress events (default 500) */
+  progressInterval?: number;
+}
+
+export interface Progress {
+  /** decoded source video frames */
+  frames: number;
+  /** source frames per second, wall clock */
+  fps: number;
+  /** media seconds per wall second */
+  speed: number;
+  /** media seconds done */
+  time: number;
+  /** source duration when known */
+  duration: number | null;
+  percent: number | null;
+  /** seconds left at the current speed, when the duration is known */
+  eta: number | null;
+  renditions: RenditionCounters[];
+}
+
+export interface TranscodeResult {
+  variants: (Variant & { encoder: string; reason: string })[];
+  /** things that changed the plan (e.g. a passthrough rung dropped, and why) */
+  warnings: string[];
+  renditions: RenditionCounters[];
+  /** manifest keys written to the store */
+  manifests: string[];
+  duration: number;
+  wallSeconds: number;
+}
+
+export class Transcode extends EventEmitter {
+  /** settles when everything is written (or the job failed/aborted, with outputs left consistent) */
+  readonly done: Promise<TranscodeResult>;
+
+  constructor(input: string | ByteSource, opts: TranscodeOptions) {
+    super();
+    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w));
+    this.done.catch(() => {}); // rejections are for whoever awaits `done`
+  }
+}
+
+/** Starts transcoding `input` into an ABR presentation; see {@link TranscodeOptions}. */
+export function transcode(input: string | ByteSource, opts: TranscodeOptions): Transcode {
+  return new Transcode(input, opts);
+}
+
+function validate(o: TranscodeOptions): TranscodeOptions {
+  if (!o || typeof o !== 'object') throw new TypeError('transcode: options must be an object');
+  if (typeof o.out !== 'string' && !(o.out && typeof o.out === 'object' && typeof o.out.put === 'function')) throw new TypeError('transcode: out must be a directory or a SegmentStore');
+  const d = o.segmentDuration ?? 6;
+  if (typeof d !== 'number' || !(d >= 1 && d <= 10)) throw new RangeError('transcode: segmentDuration must be 1..10 seconds');
+  if (o.segmentFormat !== undefined && o.segmentFormat !== 'cmaf' && o.segmentFormat !== 'ts') throw new TypeError(`transcode: segmentFormat must be 'cmaf' or 'ts'`);
+  if (o.segmentFormat === 'ts' && o.dash) throw new TypeError('transcode: DASH needs cmaf segments');
+  if (o.slowVariantPolicy !== undefined && o.slowVariantPolicy !== 'wait' && o.slowVariantPolicy !== 'drop') throw new TypeError(`transcode: slowVariantPolicy must be 'wait' or 'drop'`);
+  if (o.queueSize !== undefined && !(Number.isInteger(o.queueSize) && o.queueSize >= 1 && o.queueSize <= 256)) throw new RangeError('transcode: queueSize must be 1..256');
+  return o;
+}
+
+const seconds = (f: Frame): number => ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
+
+async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void): Promise<TranscodeResult> {
+  const warnings: string[] = [];
+  const started = performance.now();
+  const segmentDuration = o.segmentDuration ?? 6;
+  const segmentFormat = o.segmentFormat ?? 'cmaf';
+  const queueSize = o.queueSize ?? 8;
+  const dec = await Decoder.open(input, { ...o.input, ...(o.signal ? { signal: o.signal } : {}) });
+  const variants: VideoVariant[] = [];
+  let workers: Promise<void>[] = [];
+  let audio: AudioRendition | null = null;
+  let presentation: Presentation | null = null;
+  let failure: unknown = null;
+  try {
+    const src = dec.video;
+    if (!src || !src.width || !src.height) throw new TypeError('transcode: the input has no video stream');
+    const fr = src.frameRate ?? [30, 1];
+    const sourceFps = fr[0] / fr[1];
+    const live = o.mode === 'live' || o.mode === 'event' || (typeof input === 'string' && /^(rtmp|rtsp|srt|udp|rtp):/.test(input));
+    const store = typeof o.out === 'string' ? new FileStore(o.out) : o.out;
+    presentation = new Presentation({
+      store, mode: o.mode ?? (live ? 'live' : 'vod'), segmentFormat, segmentDuration,
+      hls: o.hls ?? true, dash: o.dash ?? segmentFormat === 'cmaf',
+      ...(o.windowSize ? { windowSize: o.windowSize } : {}),
+    });
+    let ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder).map((v) =>
+      o.preset && !o.ladder?.some((s) => typeof s === 'object' && s.preset) ? { ...v, preset: o.preset } : v,
+    );
+    if (ladder.some((v) => v.passthrough)) {
+      const check = await checkPassthrough(input, segmentDuration, o.input?.format);
+      if (!check.ok) {
+        const w = `passthrough rung dropped: ${check.reason}`;
+        warnings.push(w);
+        warn(w);
+        ladder = ladder.filter((v) => !v.passthrough);
+        if (!ladder.length) throw new TypeError(`transcode: ${w}, and no other rung is left`);
+      }
+    }
+    const ctx = { source: src, sourceFps, segmentDuration, segmentFormat, sink: presentation, queueSize, fallback: o.fallback ?? 'software', ...(o.hwDevice ? { hwDevice: o.hwDevice } : {}) } as const;
+    for (const v of ladder) variants.push(await VideoVariant.open(v, ctx));
+    const srcAudio = o.audio === false ? undefined : dec.audio;
+    if (srcAudio?.decodable) audio = await AudioRendition.open(o.audio || {}, { segmentDuration, segmentFormat, sink: presentation, queueSize: queueSize * 4 });
+
+    workers = [...variants.map((v) => v.run()), ...(audio ? [audio.run()] : [])];
+    // A failing worker must stop the decode loop at once, not when its queue fills.
+    const failed = Promise.race(workers.map((w) => w.then(() => new Promise<never>(() => {})))).catch((e) => {
+      failure ??= e;
+      void dec.close();
+    });
+    void failed;
+
+    const drop = o.slowVariantPolicy === 'drop';
+    const grid = new KeyframeGrid(segmentDuration, sourceFps);
+    const passthrough = variants.filter((v) => v.passthrough);
+    const encoded = variants.filter((v) => !v.passthrough);
+    const duration = dec.info.duration;
+    let frames = 0;
+    let mediaTime = 0;
+    let lastEmit = 0;
+    const interval = o.progressInterval ?? 500;
+    const report = (force = false): void => {
+      const now = performance.now();
+      if (!force && now - lastEmit < interval) return;
+      lastEmit = now;
+      const wall = (now - started) / 1000;
+      const speed = wall > 0 ? mediaTime / wall : 0;
+      emit({
+        frames, fps: wall > 0 ? frames / wall : 0, speed, time: mediaTime, duration,
+        percent: duration ? Math.min(100, (mediaTime / duration) * 100) : null,
+        eta: duration && speed > 0 ? Math.max(0, (duration - mediaTime) / speed) : null,
+        renditions: [...variants.map((v) => v.counters), ...(audio ? [audio.counters] : [])],
+      });
+    };
+
+    const fanOut = async (frame: Frame): Promise<void> => {
+      if (grid.isKey(seconds(frame))) frame.keyFrame = true; // before ref(): every variant gets the request
+      for (const v of encoded) {
+        const r = frame.ref();
+        if (drop) {
+          if (!v.queue.offer(r)) {
+            r.free();
+            v.counters.dropped++;
+          }
+        } else {
+          await v.queue.push(r);
+        }
+      }
+      frames++;
+      mediaTime = seconds(frame) - (grid.origin ?? 0);
+    };
+
+    if (passthrough.length) {
+      // Packets are needed as well as frames: demux, copy, then decode.
+      for await (const p of dec.packets()) {
+        try {
+          if (p.streamIndex === src.index) for (const v of passthrough) await v.copy(p);
+          if (p.streamIndex === src.index && encoded.length) for (const f of await dec.decodePacket(p)) await consume(f, src.index);
+          else if (p.streamIndex === srcAudio?.index && audio) for (const f of await dec.decodePacket(p)) await consume(f, p.streamIndex);
+        } finally {
+          p.free();
+        }
+        report();
+      }
+      if (encoded.length) for (const f of await dec.flush(src.index)) await consume(f, src.index);
+      if (audio && srcAudio) for (const f of await dec.flush(srcAudio.index)) await consume(f, srcAudio.index);
+    } else {
+      for await (const batch of dec.batches()) {
+        for (const f of batch.frames) await consume(f, batch.streamIndex);
+        report();
+      }
+    }
+
+    async function consume(f: Frame, stream: number): Promise<void> {
+      try {
+        if (failure) return;
+        if (stream === src!.index) await fanOut(f);
+        else if (audio && stream === srcAudio?.index) await audio.queue.push(f.ref());
+      } finally {
+        f.free();
+      }
+    }
+
+    for (const v of variants) v.queue.end();
+    audio?.queue.end();
+    await Promise.all(workers);
+    if (failure) throw failure;
+    report(true);
+    await presentation.end();
+    return {
+      variants: variants.map((v) => ({ ...v.variant, encoder: v.encoderName, reason: v.encoderReason })),
+      warnings,
+      renditions: [...variants.map((v) => v.counters), ...(audio ? [audio.counters] : [])],
+      manifests: presentation.manifestKeys,
+      duration: mediaTime,
+      wallSeconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    failure ??= e;
+    // Stop the workers, then leave consistent outputs: what was stored is
+    // named by the manifests, nothing else.
+    for (const v of variants) v.queue.discard();
+    audio?.queue.discard();
+    await Promise.allSettled(workers);
+    await presentation?.end().catch(() => {});
+    throw o.signal?.aborted ? (o.signal.reason ?? failure) : failure;
+  } finally {
+    for (const v of variants) await v.close();
+    await audio?.close();
+    await dec.close();
+    // Live windows keep delete timers; a finished job must not hold the loop.
+    if (presentation && (o.mode ?? 'vod') === 'vod') await presentation.close();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * One video rung: frames in (shared references from the decoder), then
+ * Scaler → Encoder → Segmenter → sink, running as its own async loop so all
+ * rungs work in parallel on the libuv pool. A passthrough rung takes the
+ * source's packets instead and only segments them.
+ */
+import type { Rational, StreamInfo, HwDeviceType } from '../../types/binding.js';
+import { Encoder } from '../media/encoder.js';
+import type { Frame, Packet } from '../media/frame.js';
+import { Scaler } from '../media/scaler.js';
+import { Segmenter } from '../media/segmenter.js';
+import type { SegmentFormat } from '../delivery/types.js';
+import { FrameQueue } from './frame-queue.js';
+import type { Variant } from './ladder.js';
+import { deliver, type RenditionCounters, type SegmentSink } from './sink.js';
+
+export interface VariantContext {
+  source: StreamInfo;
+  sourceFps: number;
+  segmentDuration: number;
+  segmentFormat: SegmentFormat;
+  sink: SegmentSink;
+  queueSize: number;
+  fallback: 'software' | 'error';
+  hwDevice?: HwDeviceType | 'auto';
+}
+
+export class VideoVariant {
+  readonly variant: Variant;
+  readonly counters: RenditionCounters;
+  readonly queue: FrameQueue;
+  /** which encoder really runs, and why (hardware selection) */
+  encoderName = 'copy';
+  encoderReason = 'passthrough: source packets are segmented as they are';
+  readonly #ctx: VariantContext;
+  #scaler: Scaler | null = null;
+  #encoder: Encoder | null = null;
+  #segmenter!: Segmenter;
+  #packets: Packet[] = [];
+  #nextOut = -Infinity; // frame-rate decimation: next output time (s)
+
+  private constructor(variant: Variant, ctx: VariantContext) {
+    this.variant = variant;
+    this.#ctx = ctx;
+    this.queue = new FrameQueue(ctx.queueSize);
+    this.counters = { id: variant.id, frames: 0, dropped: 0, segments: 0, bytes: 0 };
+  }
+
+  static async open(variant: Variant, ctx: VariantContext): Promise<VideoVariant> {
+    const v = new VideoVariant(variant, ctx);
+    try {
+      await v.#open();
+    } catch (e) {
+      await v.close();
+      throw e;
+    }
+    return v;
+  }
+
+  async #open(): Promise<void> {
+    const { source, segmentDuration, segmentFormat, sink } = this.#ctx;
+    const v = this.variant;
+    let parameters = source as StreamInfo;
+    let timeBase: Rational = source.timeBase;
+    if (!v.passthrough) {
+      if (v.width !== source.width || v.height !== source.height || source.pixelFormat !== 'yuv420p') {
+        this.#scaler = new Scaler({ width: v.width, height: v.height, format: 'yuv420p' });
+      }
+      const fps = toRational(v.frameRate);
+      const hw = v.hwDevice ?? this.#ctx.hwDevice;
+      this.#encoder = await Encoder.open({
+        codec: v.codec, width: v.width, height: v.height, pixelFormat: 'yuv420p', frameRate: fps, timeBase: source.timeBase,
+        ...(v.crf !== undefined ? { crf: v.crf, maxRate: v.maxrate, bufSize: v.bufsize } : { bitRate: v.bitrate, maxRate: v.maxrate, bufSize: v.bufsize }),
+        preset: v.preset, ...(v.profile ? { profile: v.profile } : {}),
+        // Natural GOP = one segment; the grid also forces IDRs, so both agree.
+        gop: Math.max(1, Math.round(segmentDuration * v.frameRate)), sceneCut: false,
+        ...(hw ? { hwDevice: hw, fallback: this.#ctx.fallback } : {}),
+      });
+      this.encoderName = this.#encoder.selection.encoder;
+      this.encoderReason = this.#encoder.selection.reason;
+      parameters = this.#encoder.parameters as StreamInfo;
+      timeBase = this.#encoder.timeBase;
+    }
+    this.#segmenter = await Segmenter.open({ format: segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration, streams: [{ parameters, timeBase }] });
+    sink.addRendition({
+      id: v.id, type: 'video', codecs: parameters.codecString ?? '', bitrate: v.bitrate,
+      width: v.width, height: v.height, frameRate: v.frameRate,
+    });
+    if (this.#segmenter.init) await sink.setInit(v.id, this.#segmenter.init);
+  }
+
+  get passthrough(): boolean {
+    return this.variant.passthrough;
+  }
+
+  /** Passthrough: segment one source packet (not consumed). */
+  async copy(packet: Packet): Promise<void> {
+    const p = packet.ref();
+    p.streamIndex = 0;
+    this.#packets.push(p);
+    if (packet.keyFrame || this.#packets.length >= 32) await this.#flushPackets();
+  }
+
+  async #flushPackets(): Promise<void> {
+    const batch = this.#packets;
+    this.#packets = [];
+    try {
+      await deliver(this.#ctx.sink, this.counters, await this.#segmenter.write(batch));
+      this.counters.frames += batch.length;
+    } finally {
+      for (const p of batch) p.free();
+    }
+  }
+
+  /** The worker loop: runs until the queue ends, then flushes everything. */
+  async run(): Promise<void> {
+    if (this.passthrough) {
+      await this.queue.take(); // nothing is queued for passthrough; wait for end()
+      await this.#flushPackets();
+    } else {
+      for (let f = await this.queue.take(); f; f = await this.queue.take()) {
+        try {
+          await this.#encodeFrame(f);
+        } finally {
+          f.free();
+        }
+      }
+      await this.#write(await this.#encoder!.encode(null));
+    }
+    await deliver(this.#ctx.sink, this.counters, await this.#segmenter.finish());
+  }
+
+  async #encodeFrame(f: Frame): Promise<void> {
+    // Lower frame rate than the source: keep frames evenly; a keyframe
+    // request (segment start) is always kept so the grid holds.
+    const t = ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
+    const key = f.keyRequested;
+    if (this.variant.frameRate < this.#ctx.sourceFps - 0.01) {
+      const step = 1 / this.variant.frameRate;
+      if (!key && t + step / 4 < this.#nextOut) return;
+      this.#nextOut = (key ? t : Math.max(this.#nextOut, t)) + step;
+    }
+    const scaled = this.#scaler ? await this.#scaler.scale(f) : f;
+    try {
+      await this.#write(await this.#encoder!.encode(scaled));
+    } finally {
+      if (scaled !== f) scaled.free();
+    }
+    this.counters.frames++;
+  }
+
+  async #write(packets: Packet[]): Promise<void> {
+    try {
+      if (packets.length) await deliver(this.#ctx.sink, this.counters, await this.#segmenter.write(packets));
+    } finally {
+      for (const p of packets) p.free();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.queue.discard();
+    for (const p of this.#packets.splice(0)) p.free();
+    this.#scaler?.close();
+    await this.#encoder?.close();
+    await this.#segmenter?.close();
+  }
+}
+
+function toRational(fps: number): Rational {
+  if (Number.isInteger(fps)) return [fps, 1];
+  return [Math.round(fps * 1001), 1001];
+}

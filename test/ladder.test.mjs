@@ -1,0 +1,53 @@
+import t from 'tap';
+import { resolveLadder, KeyframeGrid } from 'ffnode';
+
+t.test('default ladder from a 1080p source', async (t) => {
+  const l = resolveLadder({ width: 1920, height: 1080, frameRate: 30 });
+  t.same(l.map((v) => [v.id, v.width, v.height, v.bitrate]), [
+    ['v1080p', 1920, 1080, 5_000_000], ['v720p', 1280, 720, 2_800_000], ['v480p', 854, 480, 1_400_000], ['v360p', 640, 360, 800_000],
+  ]);
+  t.ok(l.every((v) => v.maxrate === Math.round(v.bitrate * 1.07) && v.bufsize === v.maxrate * 2));
+  t.ok(l.every((v) => v.codec === 'libx264' && v.preset === 'veryfast' && v.frameRate === 30 && !v.passthrough));
+});
+
+t.test('never upscales, keeps aspect ratio, even sizes', async (t) => {
+  t.same(resolveLadder({ width: 1280, height: 720, frameRate: 25 }).map((v) => v.height), [720, 480, 360]);
+  const portrait = resolveLadder({ width: 1080, height: 1920, frameRate: 30 }, ['720p']);
+  t.same([portrait[0].width, portrait[0].height], [406, 720], 'portrait source: width follows the aspect ratio, even');
+  const odd = resolveLadder({ width: 1000, height: 750, frameRate: 30 }, ['480p']);
+  t.same([odd[0].width, odd[0].height], [640, 480]);
+  const tiny = resolveLadder({ width: 320, height: 180, frameRate: 30 });
+  t.same(tiny.map((v) => [v.width, v.height]), [[320, 180]], 'a source below every rung gets one rung at its own size');
+  t.ok(tiny[0].bitrate > 0 && tiny[0].bitrate < 800_000);
+});
+
+t.test('custom specs', async (t) => {
+  const l = resolveLadder({ width: 1920, height: 1080, frameRate: 60 }, [
+    { height: 720, bitrate: 3_000_000, preset: 'fast', profile: 'high', frameRate: 30 },
+    { height: 360, crf: 28, codec: 'libx264' },
+    { passthrough: true },
+  ]);
+  t.same(l.map((v) => v.id), ['source', 'v720p30', 'v360p']);
+  t.same([l[0].width, l[0].height, l[0].passthrough], [1920, 1080, true]);
+  t.equal(l[1].frameRate, 30);
+  t.equal(l[1].preset, 'fast');
+  t.equal(l[2].crf, 28);
+  t.throws(() => resolveLadder({ width: 640, height: 360, frameRate: 30 }, ['999p']), RangeError);
+  t.throws(() => resolveLadder({ width: 640, height: 360, frameRate: 30 }, []), TypeError);
+  t.throws(() => resolveLadder({ width: 640, height: 360, frameRate: 30 }, [{ height: 360 }, { height: 360 }]), RangeError);
+});
+
+t.test('keyframe grid: the first frame at or after each multiple, within half a frame', async (t) => {
+  const g = new KeyframeGrid(2, 30);
+  const keys = [];
+  for (let i = 0; i < 300; i++) if (g.isKey(1.4 + i / 30)) keys.push(i);
+  t.same(keys, [0, 60, 120, 180, 240]);
+  const g2 = new KeyframeGrid(2, 29.97);
+  const k2 = [];
+  for (let i = 0; i < 300; i++) if (g2.isKey((i * 1001) / 30000)) k2.push(i);
+  t.same(k2, [0, 60, 120, 180, 240], '29.97 fps: frame 60 is 2.002 s, still the first at or after 2 s');
+  const g3 = new KeyframeGrid(6, 30);
+  const k3 = [];
+  for (const s of [0, 1, 5.99, 6.5, 13, 18.0]) if (g3.isKey(s)) k3.push(s);
+  t.same(k3, [0, 5.99, 13, 18], 'a gap skips grid points instead of stacking keyframes');
+});
