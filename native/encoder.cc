@@ -37,24 +37,8 @@ struct PacketList {
 
 }  // namespace
 
-// Worker calls run in the order JS made them: each holds life_.mu and waits for
-// its ticket. libuv's pool is FIFO, so an earlier ticket is always already
-// running when a later one waits: no deadlock, and frames stay in order even
-// when JS does not await between encode() calls.
-class Encoder::Turn {
- public:
-  Turn(Encoder* e, uint64_t t) : e_(e), lk_(e->life_.mu) {
-    e_->turnCv_.wait(lk_, [&] { return e_->serving_ == t; });
-  }
-  ~Turn() {
-    e_->serving_++;
-    e_->turnCv_.notify_all();
-  }
-
- private:
-  Encoder* e_;
-  std::unique_lock<std::mutex> lk_;
-};
+// Calls run on the encoder's strand in the order JS made them, so frames stay
+// in order even when JS does not await between encode() calls.
 
 // ---- JS API ---------------------------------------------------------------------
 void Encoder::Init(Napi::Env env, Napi::Object exports) {
@@ -68,10 +52,11 @@ void Encoder::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceAccessor<&Encoder::GetClosed>("closed")}));
 }
 
-Encoder::Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info) { life_.opened(); }
+Encoder::Encoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Encoder>(info), strand_(info.Env()) { life_.opened(); }
 
 // GC finalizer: nothing is in flight (every worker keeps `this` alive).
 Encoder::~Encoder() {
+  strand_.Stop();
   FreeAll();
   life_.released(true);  // no-op when close() already released it
 }
@@ -108,11 +93,11 @@ void Encoder::Check(Napi::Env env, const char* what, bool needOpen) {
 
 Napi::Promise Encoder::Queue(Napi::Env env, std::function<void(Failure&)> work, PromiseWorker::Done done,
                              PromiseWorker::After after) {
-  uint64_t ticket = nextTicket_++;
-  return PromiseWorker::Queue(
+  // The strand runs calls in call order, one at a time.
+  return strand_.Run(
       env, Value(),
-      [this, ticket, work](Failure& f) {
-        Turn turn(this, ticket);
+      [this, work](Failure& f) {
+        std::lock_guard<std::mutex> lk(life_.mu);
         work(f);
       },
       std::move(done), std::move(after));
@@ -406,10 +391,11 @@ Napi::Value Encoder::Close(const Napi::CallbackInfo& info) {
     d.Resolve(env.Undefined());
     return d.Promise();
   }
-  closing_ = true;  // later calls throw; ones already queued finish first (tickets)
+  closing_ = true;  // later calls throw; ones already queued finish first (strand order)
   return Queue(
       env, [this](Failure&) { FreeAll(); },
       [this](Napi::Env env) -> Napi::Value {
+        strand_.Shutdown();
         life_.released(false);
         return env.Undefined();
       });

@@ -7,6 +7,7 @@ struct Strand::Task {
   Napi::ObjectReference keep;
   Exec exec;
   Done done;
+  After after;
   Failure failure;
   Strand* strand;
 };
@@ -40,13 +41,14 @@ void Strand::Unhold(Napi::Env env) {
   if (holds_ > 0 && --holds_ == 0 && !released_) tsfn_.Unref(env);
 }
 
-Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done) {
-  auto* t = new Task{Napi::Promise::Deferred::New(env), Napi::ObjectReference(), std::move(exec), std::move(done), Failure(), this};
+Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after) {
+  auto* t = new Task{Napi::Promise::Deferred::New(env), Napi::ObjectReference(), std::move(exec), std::move(done), std::move(after), Failure(), this};
   if (!keep.IsEmpty()) t->keep = Napi::Persistent(keep);
   Napi::Promise p = t->deferred.Promise();
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (stopping_) {
+      if (t->after) t->after();
       t->failure.setMessage("ECLOSED", "strand", "object is closed");
       Napi::Error e = makeError(env, t->failure);
       t->deferred.Reject(e.Value());
@@ -90,6 +92,7 @@ void Strand::Loop() {
     }
     Post([t](Napi::Env env) {
       Strand* s = t->strand;
+      if (t->after) t->after();
       if (t->failure.failed) {
         t->deferred.Reject(makeError(env, t->failure).Value());
       } else {

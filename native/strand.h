@@ -16,11 +16,13 @@ class Strand {
  public:
   using Exec = PromiseWorker::Exec;
   using Done = PromiseWorker::Done;
+  using After = PromiseWorker::After;
   explicit Strand(Napi::Env env);
   ~Strand();
   // Queues `exec` on the strand thread; `done` (or the Failure) settles the
   // returned Promise on the JS thread. `keep` stays alive until then.
-  Napi::Promise Run(Napi::Env env, Napi::Object keep, Exec exec, Done done);
+  // `after` (optional) runs on the JS thread once it settled, either way.
+  Napi::Promise Run(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after = nullptr);
   // Runs `fn` on the JS thread soon; callable from any thread.
   void Post(std::function<void(Napi::Env)> fn);
   // Keep the event loop alive while JS waits on something the strand will post.

@@ -7,7 +7,12 @@
  * often wrong).
  */
 
-/** Bits per second; integers, as manifests need them. */
+/**
+ * Bits per second; integers, as manifests need them.
+ *
+ * @example
+ * const { peak, average } = presentation.bandwidth('v720p'); // BANDWIDTH, AVERAGE-BANDWIDTH
+ */
 export interface Bandwidth {
   /** the highest segment bitrate: max over segments of bytes × 8 / duration */
   peak: number;

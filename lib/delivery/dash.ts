@@ -7,7 +7,12 @@
  */
 import type { Rendition } from './types.js';
 
-/** A media segment as the timeline needs it (seconds, media time). */
+/**
+ * A media segment as the timeline needs it (seconds, media time).
+ *
+ * @example
+ * const s: MpdSegment = { sequence: 12, start: 72.072, duration: 6.006 };
+ */
 export interface MpdSegment {
   /** the $Number$ of the segment; consecutive within a Representation */
   sequence: number;
@@ -15,6 +20,13 @@ export interface MpdSegment {
   duration: number;
 }
 
+/**
+ * One Representation: a rendition, its bandwidth, its listed segments and URL templates.
+ *
+ * @example
+ * const r: MpdRepresentation = { rendition, bandwidth: 3_000_000, segments,
+ *   initialization: 'v720p/init.mp4', media: 'v720p/seg_$Number$.m4s' };
+ */
 export interface MpdRepresentation {
   rendition: Rendition;
   /** bits/s: the measured peak segment bitrate of this rendition (DASH's bandwidth with minBufferTime ≥ the longest segment) */
@@ -29,11 +41,17 @@ export interface MpdRepresentation {
   timescale?: number;
 }
 
+/**
+ * Everything an MPD says.
+ *
+ * @example
+ * const o: MpdOptions = { type: 'static', minBufferTime: 6, cmaf: true, representations };
+ */
 export interface MpdOptions {
   /** 'static' (VOD) or 'dynamic' (live, event) */
   type: 'static' | 'dynamic';
   representations: readonly MpdRepresentation[];
-  /** media time (s) that is time 0 of the Period, the same for every Representation so audio and video stay in sync (default: the earliest segment start) */
+  /** media time (s) that is time 0 of the Period, the same for every Representation so audio and video stay in sync (default: the earliest segment start; never below 0) */
   origin?: number;
   /** seconds; should be ≥ the longest segment, since bandwidth is the peak segment bitrate */
   minBufferTime: number;
@@ -55,7 +73,12 @@ export interface MpdOptions {
   cmaf?: boolean;
 }
 
-/** One <S> element: start t, duration d, r repeats after the first. */
+/**
+ * One <S> element: start t, duration d, r repeats after the first (ticks).
+ *
+ * @example
+ * const e: TimelineEntry = { t: 0, d: 540000, r: 9 }; // ten 6 s segments at 90 kHz
+ */
 export interface TimelineEntry {
   t: number;
   d: number;
@@ -160,7 +183,7 @@ export function renderMpd(o: MpdOptions): string {
   const reps = o.representations.filter((r) => r.segments.length > 0);
   if (!reps.length) throw new RangeError('DASH: no representation has a segment');
   for (const r of reps) checkNumbers(r);
-  const origin = o.origin ?? Math.min(...reps.map((r) => r.segments[0]!.start));
+  const origin = Math.max(0, o.origin ?? Math.min(...reps.map((r) => r.segments[0]!.start)));
   const end = Math.max(...reps.map((r) => { const s = r.segments[r.segments.length - 1]!; return s.start + s.duration; }));
   const profiles = o.profiles ?? ['urn:mpeg:dash:profile:isoff-live:2011', ...(o.cmaf ? ['urn:mpeg:dash:profile:cmaf:2019'] : [])];
 
@@ -257,8 +280,14 @@ function template(r: MpdRepresentation, timescale: number, origin: number, inden
     startNumber: String(r.segments[0]!.sequence),
   };
   const out = [`${indent}<SegmentTemplate${attrs(t)}>`, `${indent}  <SegmentTimeline>`];
+  let entries = buildSegmentTimeline(r.segments, timescale);
+  // MPD times are unsigned. A negative first start (AAC priming, B-frame
+  // delay) is shifted to 0, as the Segmenter shifts a negative first dts
+  // in the fragments it writes.
+  const shift = Math.max(0, -entries[0]!.t);
+  if (shift) entries = entries.map((e) => ({ ...e, t: e.t + shift }));
   let expected: number | null = null;
-  for (const e of buildSegmentTimeline(r.segments, timescale)) {
+  for (const e of entries) {
     // @t only where the timeline does not simply continue: a gap, or the first entry.
     const s: Record<string, string> = {};
     if (expected === null || e.t !== expected) s.t = String(e.t);

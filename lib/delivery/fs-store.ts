@@ -10,6 +10,12 @@ import * as path from 'node:path';
 import { checkKey, checkPrefix } from './store-key.js';
 import type { SegmentStore } from './types.js';
 
+/**
+ * FileStore behaviour.
+ *
+ * @example
+ * new FileStore('/srv/vod/movie', { fsync: true }); // survive a power loss
+ */
 export interface FileStoreOptions {
   /**
    * fsync each file before the rename and its directory after it, so a

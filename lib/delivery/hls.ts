@@ -6,7 +6,12 @@
 import type { Bandwidth } from './bandwidth.js';
 import type { Rendition } from './types.js';
 
-/** One media segment line of a media playlist. */
+/**
+ * One media segment line of a media playlist.
+ *
+ * @example
+ * const s: PlaylistSegment = { uri: 'seg_12.m4s', duration: 6.006, programDateTime: new Date() };
+ */
 export interface PlaylistSegment {
   /** URI relative to the playlist, e.g. 'seg_12.m4s' */
   uri: string;
@@ -18,6 +23,12 @@ export interface PlaylistSegment {
   programDateTime?: Date;
 }
 
+/**
+ * What a media playlist lists and how.
+ *
+ * @example
+ * const o: MediaPlaylistOptions = { segments, mediaSequence: 6, targetDuration: 6 }; // a live window
+ */
 export interface MediaPlaylistOptions {
   segments: readonly PlaylistSegment[];
   /** media sequence number of the first listed segment (default 0) */
@@ -138,7 +149,12 @@ export function renderMediaPlaylist(o: MediaPlaylistOptions): string {
   return lines.join('\n') + '\n';
 }
 
-/** A rendition as the master playlist lists it. */
+/**
+ * A rendition as the master playlist lists it.
+ *
+ * @example
+ * const e: MasterEntry = { rendition, uri: 'v720p/index.m3u8', bandwidth: presentation.bandwidth('v720p') };
+ */
 export interface MasterEntry {
   rendition: Rendition;
   /** URI of its media playlist, relative to the master, e.g. 'v720p/index.m3u8' */
@@ -147,6 +163,12 @@ export interface MasterEntry {
   bandwidth: Pick<Bandwidth, 'peak' | 'average'>;
 }
 
+/**
+ * The renditions of a master playlist and its header.
+ *
+ * @example
+ * const o: MasterPlaylistOptions = { renditions: [videoEntry, audioEntry], version: 6 };
+ */
 export interface MasterPlaylistOptions {
   renditions: readonly MasterEntry[];
   /** every segment of every listed rendition starts with a keyframe (default true) */

@@ -17,9 +17,19 @@ import { hlsTargetDuration, mediaPlaylistVersion, renderMasterPlaylist, renderMe
 import { Track, type ListedSegment } from './track.js';
 import type { MediaSegment, PresentationMode, PresentationOptions, Rendition, SegmentFormat, SegmentStore } from './types.js';
 
-/** Store key of the HLS master playlist. */
+/**
+ * Store key of the HLS master playlist.
+ *
+ * @example
+ * (await store.get(MASTER_KEY))?.toString(); // '#EXTM3U\n...'
+ */
 export const MASTER_KEY = 'master.m3u8';
-/** Store key of the DASH MPD. */
+/**
+ * Store key of the DASH MPD.
+ *
+ * @example
+ * (await store.get(MPD_KEY))?.toString(); // '<?xml ...'
+ */
 export const MPD_KEY = 'manifest.mpd';
 
 // A rendition id is a folder name and appears literally in URLs, playlists and
@@ -68,6 +78,8 @@ export class Presentation {
   #tail: Promise<unknown> = Promise.resolve();
   #ending: Promise<void> | null = null;
   #ended = false;
+  #endCalled = false;
+  #final = false; // the end() publish is rendering: ENDLIST, MPD duration
   #closed = false;
   #published = false; // master/MPD were written once
   #origin: number | null = null; // media time of DASH Period time 0
@@ -98,7 +110,12 @@ export class Presentation {
     this.#deleteGrace = opts.deleteGrace;
   }
 
-  /** the renditions added so far, in order */
+  /**
+   * The renditions added so far, in order (copies).
+   *
+   * @example
+   * p.renditions.map((r) => r.id); // ['v720p', 'v360p', 'a128k']
+   */
   get renditions(): Rendition[] {
     return [...this.#tracks.values()].map((t) => ({ ...t.rendition }));
   }
@@ -106,13 +123,21 @@ export class Presentation {
   /**
    * Keys of the manifests stored so far: master.m3u8, manifest.mpd, then the
    * media playlists in rendition order.
+   *
+   * @example
+   * p.manifestKeys; // [] for VOD until end()
    */
   get manifestKeys(): string[] {
     const keys = [MASTER_KEY, MPD_KEY, ...[...this.#tracks.keys()].map(playlistKey)];
     return keys.filter((k) => this.#written.has(k));
   }
 
-  /** true once end() has completed */
+  /**
+   * True once end() has written the final manifests.
+   *
+   * @example
+   * await p.end(); p.ended; // true
+   */
   get ended(): boolean {
     return this.#ended;
   }
@@ -152,6 +177,9 @@ export class Presentation {
    * Stores the rendition's CMAF init segment as `<id>/init.mp4` (MPEG-TS
    * segments carry their own PAT/PMT and have none: TypeError). A rendition's
    * manifests wait for it.
+   *
+   * @example
+   * await p.setInit('v720p', segmenter.init!);
    */
   setInit(renditionId: string, data: Buffer): Promise<void> {
     try {
@@ -175,6 +203,10 @@ export class Presentation {
    * the window are scheduled for deletion. Sequence numbers of a rendition
    * must be consecutive (HLS media sequence and DASH $Number$ count them).
    * Resolves once the segment and the manifests naming it are stored.
+   *
+   * @example
+   * for (const s of await seg.write(packets))
+   *   await p.addSegment('v720p', { sequence: s.sequence, start: s.start, duration: s.duration, data: s.data, startsWithKeyframe: s.startsWithKeyframe });
    */
   addSegment(renditionId: string, seg: MediaSegment): Promise<void> {
     try {
@@ -209,16 +241,30 @@ export class Presentation {
   /**
    * Ends the presentation: writes the final manifests (VOD: the only ones;
    * event/live: with EXT-X-ENDLIST, and the MPD gets its duration and no
-   * further updates). Idempotent; later add calls throw.
+   * further updates). Idempotent (a failed final write is retried by the
+   * next call); add calls made after it throw.
+   *
+   * @example
+   * await p.end();
+   * p.manifestKeys; // ['master.m3u8', 'manifest.mpd', 'v720p/index.m3u8', ...]
    */
   end(): Promise<void> {
     if (this.#closed && !this.#ending) return Promise.reject(new Error('Presentation.end: the presentation is closed'));
-    this.#ending ??= this.#enqueue(async () => {
-      this.#ended = true;
-      const tracks = [...this.#tracks.values()];
-      await this.#publish(tracks);
-      for (const t of tracks) this.#retire(t);
-    });
+    this.#endCalled = true;
+    if (!this.#ending) {
+      const run = this.#enqueue(async () => {
+        this.#final = true;
+        const tracks = [...this.#tracks.values()];
+        await this.#publish(tracks);
+        for (const t of tracks) this.#retire(t);
+        this.#ended = true;
+      });
+      // A failed final write (store error) may be retried by calling end() again.
+      run.catch(() => {
+        if (this.#ending === run) this.#ending = null;
+      });
+      this.#ending = run;
+    }
     return this.#ending;
   }
 
@@ -226,6 +272,10 @@ export class Presentation {
    * Stops pending deletions (their segments stay stored, unreferenced) and
    * waits for queued operations. Does not end the presentation: call end()
    * first for final manifests.
+   *
+   * @example
+   * await p.end();
+   * await p.close(); // no timer left behind
    */
   async close(): Promise<void> {
     this.#closed = true;
@@ -240,7 +290,7 @@ export class Presentation {
 
   #checkOpen(op: string): void {
     if (this.#closed) throw new Error(`Presentation.${op}: the presentation is closed`);
-    if (this.#ending) throw new Error(`Presentation.${op}: the presentation has ended`);
+    if (this.#endCalled) throw new Error(`Presentation.${op}: the presentation has ended`);
   }
 
   #track(id: string): Track {
@@ -297,7 +347,7 @@ export class Presentation {
     if (!ready.length) return;
     if (this.#hls) for (const t of changed) if (this.#ready(t)) await this.#put(playlistKey(t.rendition.id), this.#mediaPlaylist(t));
     // The top-level manifests wait for the whole ladder the first time.
-    if (!this.#published && !this.#ended && ready.length < all.length) return;
+    if (!this.#published && !this.#final && ready.length < all.length) return;
     if (this.#hls) await this.#put(MASTER_KEY, this.#masterPlaylist(ready));
     if (this.#dash) await this.#put(MPD_KEY, this.#mpd(ready));
     this.#published = true;
@@ -320,7 +370,7 @@ export class Presentation {
       discontinuitySequence: t.discontinuitySequence,
       targetDuration: live ? this.#stableTarget(t) : 1,
       ...(this.mode === 'vod' ? { playlistType: 'VOD' as const } : this.mode === 'event' ? { playlistType: 'EVENT' as const } : {}),
-      ended: this.#ended,
+      ended: this.#final,
       ...(this.segmentFormat === 'cmaf' ? { map: 'init.mp4' } : {}),
       independentSegments: t.segments.every((s) => s.independent),
     });
@@ -335,16 +385,24 @@ export class Presentation {
   }
 
   #mpd(ready: Track[]): string {
+    // MPD times are unsigned: a rendition whose first segment starts below 0
+    // (AAC priming) is shifted to start at 0, as the Segmenter shifts a
+    // negative first dts in the fragments. The shift is fixed by the first
+    // segment ever, so times never move between live MPD updates.
+    const timed = ready.map((t) => {
+      const shift = Math.max(0, -(t.firstStart ?? 0));
+      return { t, segments: t.segments.map((s) => ({ sequence: s.sequence, start: s.start + shift, duration: s.duration })) };
+    });
     // Period time 0 is one media time for every rendition, fixed once
     // published, so audio and video stay in sync and times never move.
-    this.#origin ??= Math.min(...ready.map((t) => t.segments[0]!.start));
+    this.#origin ??= Math.max(0, Math.min(...timed.map((x) => x.segments[0]!.start)));
     const origin = this.#origin;
-    const end = Math.max(...ready.map((t) => { const s = t.segments[t.segments.length - 1]!; return s.start + s.duration; }));
+    const end = Math.max(...timed.map((x) => { const s = x.segments[x.segments.length - 1]!; return s.start + s.duration; }));
     const longest = Math.max(this.segmentDuration, ...ready.map((t) => t.longest));
-    const representations = ready.map((t) => ({
+    const representations = timed.map(({ t, segments }) => ({
       rendition: t.rendition,
       bandwidth: t.meter.result(t.rendition.bitrate).peak,
-      segments: t.segments,
+      segments,
       initialization: initKey(t.rendition.id),
       media: `${t.rendition.id}/seg_$Number$.m4s`,
     }));
@@ -363,24 +421,39 @@ export class Presentation {
       type: 'dynamic', cmaf: true, representations, origin, minBufferTime: longest,
       availabilityStartTime: this.#availabilityStart,
       publishTime: new Date(),
-      ...(this.#ended ? { mediaPresentationDuration: Math.max(0, end - origin) } : { minimumUpdatePeriod: this.segmentDuration }),
+      ...(this.#final ? { mediaPresentationDuration: Math.max(0, end - origin) } : { minimumUpdatePeriod: this.segmentDuration }),
       ...(this.mode === 'live' ? { timeShiftBufferDepth: window } : {}),
       suggestedPresentationDelay: 3 * this.segmentDuration,
     });
   }
 }
 
-/** Store key of a rendition's media playlist: `<id>/index.m3u8`. */
+/**
+ * Store key of a rendition's media playlist: `<id>/index.m3u8`.
+ *
+ * @example
+ * playlistKey('v720p'); // 'v720p/index.m3u8'
+ */
 export function playlistKey(renditionId: string): string {
   return `${renditionId}/index.m3u8`;
 }
 
-/** Store key of a rendition's CMAF init segment: `<id>/init.mp4`. */
+/**
+ * Store key of a rendition's CMAF init segment: `<id>/init.mp4`.
+ *
+ * @example
+ * initKey('v720p'); // 'v720p/init.mp4'
+ */
 export function initKey(renditionId: string): string {
   return `${renditionId}/init.mp4`;
 }
 
-/** Store key of a media segment: `<id>/seg_<sequence>.m4s` (CMAF) or `.ts`. */
+/**
+ * Store key of a media segment: `<id>/seg_<sequence>.m4s` (CMAF) or `.ts`.
+ *
+ * @example
+ * segmentKey('v720p', 12, 'cmaf'); // 'v720p/seg_12.m4s'
+ */
 export function segmentKey(renditionId: string, sequence: number, format: SegmentFormat): string {
   return `${renditionId}/seg_${sequence}.${format === 'ts' ? 'ts' : 'm4s'}`;
 }

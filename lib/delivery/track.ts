@@ -49,6 +49,8 @@ export class Track {
   discontinuitySequence = 0;
   /** the longest segment ever listed, seconds (live target durations never shrink) */
   longest = 0;
+  /** start of the first segment ever listed (seconds), null before it */
+  firstStart: number | null = null;
   /** removed from the manifests in memory; deleted once the manifests that dropped them are stored */
   retired: RetiredSegment[] = [];
   #listed = 0;
@@ -70,6 +72,7 @@ export class Track {
 
   add(s: ListedSegment): void {
     this.segments.push(s);
+    this.firstStart ??= s.start;
     this.#listed += s.duration;
     this.longest = Math.max(this.longest, s.duration);
     this.meter.add(s.bytes, s.duration);

@@ -60,6 +60,6 @@ export interface PresentationOptions {
   dash?: boolean;
   /** live: segments kept in the window (default 6) */
   windowSize?: number;
-  /** live: seconds a segment stays stored after leaving every manifest (default: 2 × segmentDuration) */
+  /** live: seconds a segment stays stored after leaving every manifest (default: RFC 8216 §6.2.2's minimum, its duration + the longest playlist that listed it, and at least 2 × segmentDuration) */
   deleteGrace?: number;
 }

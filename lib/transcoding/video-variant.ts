@@ -73,7 +73,7 @@ export class VideoVariant {
         ...(v.crf !== undefined ? { crf: v.crf, maxRate: v.maxrate, bufSize: v.bufsize } : { bitRate: v.bitrate, maxRate: v.maxrate, bufSize: v.bufsize }),
         preset: v.preset, ...(v.profile ? { profile: v.profile } : {}),
         // Natural GOP = one segment; the grid also forces IDRs, so both agree.
-        gop: Math.max(1, Math.round(segmentDuration * v.frameRate)), sceneCut: false,
+        gop: Math.max(1, Math.round(segmentDuration * v.frameRate)), sceneCut: false, threads: 0,
         ...(hw ? { hwDevice: hw, fallback: this.#ctx.fallback } : {}),
       });
       this.encoderName = this.#encoder.selection.encoder;

@@ -1,0 +1,121 @@
+// SegmentStore implementations: MemoryStore and FileStore — put/get/list/
+// delete, atomic replacement, and no key escaping the root.
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FileStore, MemoryStore } from 'ffnode';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-store-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => path.join(tmp, `root${++n}`);
+
+const BAD_KEYS = [
+  '', '/etc/passwd', '../x', 'a/../../x', 'a/..', './a', 'a/./b', 'a//b', 'a/', 'a\\b', '..\\x', 'a\0b',
+  'C:/windows', 'c:x', '.hidden', 'v720p/.seg.tmp', '..', '.', 'x'.repeat(2000),
+];
+
+for (const [name, make] of [['MemoryStore', () => new MemoryStore()], ['FileStore', () => new FileStore(fresh())]]) {
+  t.test(`${name}: put/get/list/delete`, async (t) => {
+    const s = make();
+    t.equal(await s.get('missing'), null);
+    await s.put('master.m3u8', '#EXTM3U\n');
+    await s.put('v720p/seg_0.m4s', Buffer.from([1, 2, 3]));
+    await s.put('v720p/seg_1.m4s', Buffer.from([4]));
+    await s.put('v720p2/seg_0.m4s', Buffer.from([5]));
+    t.equal((await s.get('master.m3u8')).toString(), '#EXTM3U\n', 'strings stored as UTF-8');
+    t.same([...(await s.get('v720p/seg_0.m4s'))], [1, 2, 3]);
+    t.same(await s.list(), ['master.m3u8', 'v720p/seg_0.m4s', 'v720p/seg_1.m4s', 'v720p2/seg_0.m4s']);
+    t.same(await s.list('v720p/'), ['v720p/seg_0.m4s', 'v720p/seg_1.m4s'], 'a folder prefix');
+    t.same(await s.list('v720p'), ['v720p/seg_0.m4s', 'v720p/seg_1.m4s', 'v720p2/seg_0.m4s'], 'a plain string prefix');
+    t.same(await s.list('v720p/seg_1'), ['v720p/seg_1.m4s'], 'a prefix inside a folder');
+    t.same(await s.list('nothing/'), []);
+    await s.put('v720p/seg_0.m4s', Buffer.from([9]));
+    t.same([...(await s.get('v720p/seg_0.m4s'))], [9], 'put replaces');
+    await s.delete('v720p/seg_0.m4s');
+    await s.delete('v720p/seg_0.m4s'); // deleting twice is fine
+    t.equal(await s.get('v720p/seg_0.m4s'), null);
+    t.same(await s.list('v720p/'), ['v720p/seg_1.m4s']);
+  });
+
+  t.test(`${name}: keys that could escape are RangeErrors`, async (t) => {
+    const s = make();
+    for (const k of BAD_KEYS) {
+      await t.rejects(s.put(k, 'x'), RangeError, `put ${JSON.stringify(k.slice(0, 20))}`);
+      await t.rejects(s.get(k), RangeError, `get ${JSON.stringify(k.slice(0, 20))}`);
+      await t.rejects(s.delete(k), RangeError, `delete ${JSON.stringify(k.slice(0, 20))}`);
+    }
+    for (const p of ['../', '/', '/etc/', 'a/../', '..']) await t.rejects(s.list(p), RangeError, `list ${p}`);
+    await t.rejects(s.put(42, 'x'), RangeError, 'a non-string key');
+  });
+}
+
+t.test('MemoryStore copies on put and counts bytes', async (t) => {
+  const s = new MemoryStore();
+  const b = Buffer.from('abc');
+  await s.put('k', b);
+  b[0] = 0x7a;
+  t.equal((await s.get('k')).toString(), 'abc', 'the caller may reuse its buffer');
+  await s.put('k2', 'hello');
+  t.equal(s.size, 2);
+  t.equal(s.bytes, 8);
+  await s.put('k', 'a');
+  t.equal(s.bytes, 6);
+  await s.delete('k2');
+  t.equal(s.bytes, 1);
+});
+
+t.test('FileStore: files land under the root, nothing escapes it', async (t) => {
+  const root = fresh();
+  const outside = path.join(tmp, 'outside.txt');
+  const s = new FileStore(root);
+  t.equal(s.root, path.resolve(root));
+  await s.put('a/b/c.txt', 'deep');
+  t.equal(fs.readFileSync(path.join(root, 'a', 'b', 'c.txt'), 'utf8'), 'deep', 'folders are created');
+  for (const k of ['../outside.txt', `..${path.sep}outside.txt`, outside]) await t.rejects(s.put(k, 'x'), RangeError);
+  t.notOk(fs.existsSync(outside), 'nothing written outside');
+  t.throws(() => s.pathOf('a/../../x'), RangeError);
+  t.equal(s.pathOf('a/b'), path.join(path.resolve(root), 'a', 'b'));
+  t.throws(() => new FileStore(''), TypeError);
+});
+
+t.test('FileStore: writes are atomic (temp file + rename)', async (t) => {
+  const root = fresh();
+  const s = new FileStore(root, { fsync: true });
+  const A = Buffer.alloc(4 << 20, 0x41);
+  const B = Buffer.alloc(4 << 20, 0x42);
+  await s.put('big.bin', A);
+  // Readers racing many replacements see all-A or all-B, never a mix or a short file.
+  let reads = 0;
+  let stop = false;
+  const reader = (async () => {
+    while (!stop) {
+      const got = fs.readFileSync(path.join(root, 'big.bin'));
+      if (got.length !== A.length || !(got.equals(A) || got.equals(B))) throw new Error(`torn read: ${got.length} bytes`);
+      reads++;
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  for (let i = 0; i < 10; i++) await s.put('big.bin', i % 2 ? A : B);
+  await Promise.all([s.put('big.bin', A), s.put('big.bin', B), s.put('big.bin', A)]); // concurrent puts of one key
+  stop = true;
+  await reader;
+  t.ok(reads > 0, `${reads} reads, none torn`);
+  const last = await s.get('big.bin');
+  t.ok(last.equals(A) || last.equals(B), 'concurrent puts: one whole value wins');
+  t.same(fs.readdirSync(root), ['big.bin'], 'no temporary file is left behind');
+});
+
+t.test('FileStore: list ignores temporary/hidden files and symlinks; failed put cleans up', async (t) => {
+  const root = fresh();
+  const s = new FileStore(root);
+  await s.put('v/seg_0.m4s', 'x');
+  fs.writeFileSync(path.join(root, 'v', '.seg_1.m4s.123.1.tmp'), 'partial');
+  fs.symlinkSync('/etc/passwd', path.join(root, 'v', 'link'));
+  t.same(await s.list(), ['v/seg_0.m4s']);
+  // The parent of the key is a file: the put fails and leaves nothing.
+  await t.rejects(s.put('v/seg_0.m4s/child', 'x'));
+  t.same(await s.list(), ['v/seg_0.m4s']);
+  t.same(await new FileStore(path.join(root, 'never-created')).list(), [], 'a missing root lists nothing');
+});

@@ -1,0 +1,136 @@
+// Self-test of the real-player harness (test/helpers/player.mjs): hls.js and
+// dash.js in Debian's chromium must play what the ffmpeg CLI (the independent
+// oracle) packages, follow a forced rung switch, and must report failure for
+// broken outputs, so that a transcoder test built on the harness can fail.
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ffmpeg, garbageFile } from './helpers/media.mjs';
+import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary } from './helpers/player.mjs';
+
+if (!fs.existsSync(CHROMIUM)) {
+  // scripts/setup.mjs --test installs it (best effort, like this skip).
+  t.plan(0, `${CHROMIUM} missing: apt-get install chromium`);
+  process.exit(0);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-player-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+// 10 s, 2 rungs (640x360 800k, 320x180 250k) H.264 + one AAC, keyframe every
+// 2 s = one segment. Encoded in the packaging run itself: ffmpeg 5.1 writes
+// CODECS into master.m3u8 only then (with -c copy from an MP4 it leaves CODECS
+// out, and hls.js 1.7 fails on that master: see the report in the harness docs).
+const encodeLadder = (out) => ffmpeg([
+  '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=10',
+  '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
+  '-filter_complex', '[0:v]split=2[hi][lo0];[lo0]scale=320:180[lo]', '-map', '[hi]', '-map', '[lo]', '-map', '1:a',
+  '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+  '-b:v:0', '800k', '-maxrate:v:0', '900k', '-bufsize:v:0', '1600k', '-b:v:1', '250k', '-maxrate:v:1', '300k', '-bufsize:v:1', '500k',
+  '-c:a', 'aac', '-b:a', '96k', '-ac', '2', ...out,
+]);
+
+const HLS = path.join(tmp, 'hls');
+const DASH = path.join(tmp, 'dash');
+encodeLadder(['-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4',
+  '-hls_segment_filename', path.join(HLS, '%v', 'seg%d.m4s'), '-master_pl_name', 'master.m3u8',
+  '-var_stream_map', 'v:0,agroup:aud v:1,agroup:aud a:0,agroup:aud', path.join(HLS, '%v', 'index.m3u8')]);
+fs.mkdirSync(DASH);
+encodeLadder(['-f', 'dash', '-seg_duration', '2', '-use_template', '1', '-use_timeline', '1',
+  '-adaptation_sets', 'id=0,streams=v id=1,streams=a', path.join(DASH, 'manifest.mpd')]);
+
+// Broken copies: a media segment (2-4 s) missing / garbage in every video rung,
+// so no ABR fallback can hide it.
+const broken = (src, name, files, damage) => {
+  const dir = path.join(tmp, name);
+  fs.cpSync(src, dir, { recursive: true });
+  for (const f of files) damage(path.join(dir, f));
+  return dir;
+};
+const HLS_MISSING = broken(HLS, 'hls-missing', ['0/seg1.m4s', '1/seg1.m4s'], (f) => fs.rmSync(f));
+const DASH_MISSING = broken(DASH, 'dash-missing', ['chunk-stream0-00002.m4s', 'chunk-stream1-00002.m4s'], (f) => fs.rmSync(f));
+const junk = garbageFile(50_000, { ext: '.m4s' });
+const DASH_GARBAGE = broken(DASH, 'dash-garbage', ['chunk-stream0-00002.m4s', 'chunk-stream1-00002.m4s'], (f) => fs.copyFileSync(junk, f));
+
+const serve = async (dir) => {
+  const s = await serveDir(dir);
+  t.teardown(s.close);
+  return s;
+};
+const browser = await launchBrowser();
+t.teardown(browser.close);
+const page = await browser.newPage();
+t.comment(`chromium ${browser.version}`);
+
+// Stall warnings are load noise on a 2-core machine, not a defect of the stream.
+const BENIGN = new Set(['bufferStalledError', 'bufferNudgeOnStall']);
+
+/** The checks a transcoder test would make on a good output. */
+function assertPlays(t, r, server, segmentPath) {
+  t.comment(summary(r));
+  t.equal(r.fatal, null, 'no fatal error');
+  t.same(r.errors.filter((e) => !BENIGN.has(e.details)), [], 'no player errors');
+  t.ok(r.currentTime >= 4, `played >= 4 s (${r.currentTime.toFixed(2)})`);
+  t.same(r.levels.map((l) => [l.width, l.height]), [[320, 180], [640, 360]], 'both rungs, lowest bitrate first');
+  t.ok(r.levels.every((l) => /^avc1\.64/.test(l.codecs) && l.bitrate > 0), 'H.264 High codecs and bitrates');
+  t.equal(r.audioTracks.length, 1, 'one audio rendition');
+  const f = r.forcedSwitch;
+  t.equal(f?.widthBefore, 320, 'pinned to the low rung before the switch');
+  t.ok(f?.reported, 'the player reported the switch');
+  t.same([f?.width, f?.height], [640, 360], 'the video shows the new rung');
+  t.ok(f?.playedAfter >= 1 && f?.framesAfter >= 15, `playback went on after the switch (${f?.framesAfter} frames)`);
+  const after = r.timeline.filter((s) => s.w === 640 && s.t >= f?.shownAt);
+  t.ok(after.length >= 2 && after.at(-1).t > after[0].t && after.at(-1).f > after[0].f, 'time and frames advance at the new width');
+  t.ok(r.quality.totalVideoFrames >= 60, `frames rendered (${r.quality.totalVideoFrames})`);
+  t.ok(r.quality.droppedVideoFrames <= r.quality.totalVideoFrames / 2, 'most frames not dropped');
+  t.ok(server.requests.some((q) => segmentPath(0).test(q.path)) && server.requests.some((q) => segmentPath(1).test(q.path)), 'segments of both rungs fetched');
+}
+
+t.test('hls.js plays ffmpeg HLS fMP4 with an audio group and follows a forced switch', async (t) => {
+  const s = await serve(HLS);
+  const r = await playHls(page, `${s.url}/master.m3u8`, { seconds: 4, startLevel: { width: 320 }, switchToLevel: { width: 640 } });
+  assertPlays(t, r, s, (v) => new RegExp(`^/${v}/seg\\d+\\.m4s$`));
+  t.equal(r.audioTracks[0].groupId, 'group_aud', 'the AUDIO group of master.m3u8');
+});
+
+t.test('dash.js plays ffmpeg DASH and follows a forced switch', async (t) => {
+  const s = await serve(DASH);
+  const r = await playDash(page, `${s.url}/manifest.mpd`, { seconds: 4, startRepresentation: { width: 320 }, switchToRepresentation: { width: 640 } });
+  assertPlays(t, r, s, (v) => new RegExp(`^/chunk-stream${v}-\\d+\\.m4s$`));
+  t.match(r.audioTracks[0].codecs, /^mp4a\.40\.2$/, 'AAC-LC audio');
+});
+
+// Negative cases: the harness must hand a test something to fail on.
+t.test('hls.js: a missing segment in every rung is reported (404s, then a stall)', async (t) => {
+  const s = await serve(HLS_MISSING);
+  const r = await playHls(page, `${s.url}/master.m3u8`, { seconds: 4, stallMs: 2000 });
+  t.comment(summary(r));
+  t.ok(r.fatal, 'a fatal error');
+  t.ok(r.errors.some((e) => e.details === 'fragLoadError' && e.code === 404 && /seg1\.m4s$/.test(e.url)), 'hls.js reported the 404');
+  t.ok(r.currentTime < 4, 'did not play past the hole');
+});
+
+t.test('hls.js: a missing master playlist is fatal', async (t) => {
+  const s = await serve(HLS);
+  const r = await playHls(page, `${s.url}/nope.m3u8`, { seconds: 4 });
+  t.comment(summary(r));
+  t.match(r.fatal, { source: 'hls.js', details: 'manifestLoadError' }, 'hls.js fatal manifestLoadError');
+});
+
+t.test('dash.js: a missing segment is a dash.js error', async (t) => {
+  const s = await serve(DASH_MISSING);
+  const r = await playDash(page, `${s.url}/manifest.mpd`, { seconds: 4, stallMs: 2000 });
+  t.comment(summary(r));
+  t.ok(r.fatal, 'a fatal error');
+  t.ok(r.currentTime < 4, 'did not play past the hole');
+});
+
+t.test('dash.js: a garbage video segment is caught as frozen video (dash.js itself says nothing)', async (t) => {
+  const s = await serve(DASH_GARBAGE);
+  const r = await playDash(page, `${s.url}/manifest.mpd`, { seconds: 6, stallMs: 2000 });
+  t.comment(summary(r));
+  t.match(r.fatal, { source: 'harness', type: 'stall' }, 'a fatal stall');
+  t.equal(r.errors.filter((e) => e.source === 'dash.js').length, 0, 'dash.js raised nothing (why the harness watches frames)');
+  t.ok(r.currentTime < 6, 'did not play through');
+});
