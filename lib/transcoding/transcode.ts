@@ -51,6 +51,13 @@ export interface TranscodeOptions {
   slowVariantPolicy?: 'wait' | 'drop';
   /** frames queued per variant (default 8) */
   queueSize?: number;
+  /**
+   * Codec threads per rung. 'balanced' (default): the largest rung uses the
+   * codec's own frame threads, smaller rungs (under half its pixels) one thread
+   * each — rungs already run in parallel, and every extra frame thread costs
+   * memory and some CPU. A number applies to every rung (0 = codec's choice).
+   */
+  encoderThreads?: 'balanced' | number;
   /** input options (format, AVOptions, timeouts) */
   input?: Omit<DecoderOptions, 'signal'>;
   signal?: AbortSignal;
@@ -111,6 +118,8 @@ function validate(o: TranscodeOptions): TranscodeOptions {
   if (o.segmentFormat === 'ts' && o.dash) throw new TypeError('transcode: DASH needs cmaf segments');
   if (o.slowVariantPolicy !== undefined && o.slowVariantPolicy !== 'wait' && o.slowVariantPolicy !== 'drop') throw new TypeError(`transcode: slowVariantPolicy must be 'wait' or 'drop'`);
   if (o.queueSize !== undefined && !(Number.isInteger(o.queueSize) && o.queueSize >= 1 && o.queueSize <= 256)) throw new RangeError('transcode: queueSize must be 1..256');
+  if (o.encoderThreads !== undefined && o.encoderThreads !== 'balanced' && !(Number.isInteger(o.encoderThreads) && o.encoderThreads >= 0 && o.encoderThreads <= 64))
+    throw new RangeError(`transcode: encoderThreads must be 'balanced' or 0..64`);
   return o;
 }
 
@@ -153,7 +162,10 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
         if (!ladder.length) throw new TypeError(`transcode: ${w}, and no other rung is left`);
       }
     }
-    const ctx = { source: src, sourceFps, segmentDuration, segmentFormat, sink: presentation, queueSize, fallback: o.fallback ?? 'software', ...(o.hwDevice ? { hwDevice: o.hwDevice } : {}) } as const;
+    const maxPixels = Math.max(...ladder.map((v) => v.width * v.height));
+    const encoderThreads = (v: Variant): number =>
+      typeof o.encoderThreads === 'number' ? o.encoderThreads : v.width * v.height * 2 >= maxPixels ? 0 : 1;
+    const ctx = { source: src, sourceFps, segmentDuration, segmentFormat, sink: presentation, queueSize, encoderThreads, fallback: o.fallback ?? 'software', ...(o.hwDevice ? { hwDevice: o.hwDevice } : {}) } as const;
     for (const v of ladder) variants.push(await VideoVariant.open(v, ctx));
     const srcAudio = o.audio === false ? undefined : dec.audio;
     if (srcAudio?.decodable) audio = await AudioRendition.open(o.audio || {}, { segmentDuration, segmentFormat, sink: presentation, queueSize: queueSize * 4 });

@@ -23,6 +23,8 @@ export interface VariantContext {
   queueSize: number;
   fallback: 'software' | 'error';
   hwDevice?: HwDeviceType | 'auto';
+  /** codec threads for a rung (0 = the codec's own choice) */
+  encoderThreads: (v: Variant) => number;
 }
 
 export class VideoVariant {
@@ -73,7 +75,7 @@ export class VideoVariant {
         ...(v.crf !== undefined ? { crf: v.crf, maxRate: v.maxrate, bufSize: v.bufsize } : { bitRate: v.bitrate, maxRate: v.maxrate, bufSize: v.bufsize }),
         preset: v.preset, ...(v.profile ? { profile: v.profile } : {}),
         // Natural GOP = one segment; the grid also forces IDRs, so both agree.
-        gop: Math.max(1, Math.round(segmentDuration * v.frameRate)), sceneCut: false, threads: 0,
+        gop: Math.max(1, Math.round(segmentDuration * v.frameRate)), sceneCut: false, threads: this.#ctx.encoderThreads(v),
         ...(hw ? { hwDevice: hw, fallback: this.#ctx.fallback } : {}),
       });
       this.encoderName = this.#encoder.selection.encoder;

@@ -1,0 +1,63 @@
+// Real players on ffnode's own output: hls.js and dash.js (from npm) in
+// Debian's chromium play the VOD HLS and DASH that transcode() wrote, and a
+// forced rendition switch plays on at the new size.
+import t from 'tap';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { transcode } from 'ffnode';
+import { fixture } from './helpers/media.mjs';
+import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary } from './helpers/player.mjs';
+
+// scripts/setup.mjs --test installs Debian's chromium; without it this must fail, not pass.
+t.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is installed`);
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-players-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+// 12 s 640x360 source with tone; two rungs, 2 s segments.
+const source = fixture('players-src.mp4', [
+  '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=12', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=12',
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ac', '2', '-shortest',
+]);
+const VOD = path.join(tmp, 'vod');
+await transcode(source, { out: VOD, ladder: ['360p', { height: 180, bitrate: 250_000 }], segmentDuration: 2, preset: 'veryfast' }).done;
+
+const browser = await launchBrowser();
+t.teardown(browser.close);
+const page = await browser.newPage();
+t.comment(`chromium ${browser.version}`);
+const server = await serveDir(VOD);
+t.teardown(server.close);
+
+// Stall warnings are load noise on a 2-core machine, not a defect of the stream.
+const BENIGN = new Set(['bufferStalledError', 'bufferNudgeOnStall']);
+
+function assertPlays(t, r) {
+  t.comment(summary(r));
+  t.equal(r.fatal, null, 'no fatal error');
+  t.same(r.errors.filter((e) => !BENIGN.has(e.details)), [], 'no player errors');
+  t.ok(r.currentTime >= 4, `played >= 4 s (${r.currentTime.toFixed(2)})`);
+  t.same(r.levels.map((l) => [l.width, l.height]), [[320, 180], [640, 360]], 'both rungs, lowest bitrate first');
+  t.ok(r.levels.every((l) => /^avc1\.[0-9a-f]{6}$/.test(l.codecs.split(',')[0]) && l.bitrate > 0), `H.264 codecs strings and bandwidths (${r.levels.map((l) => l.codecs)})`);
+  t.equal(r.audioTracks.length, 1, 'one audio rendition');
+  const f = r.forcedSwitch;
+  t.equal(f?.widthBefore, 320, 'pinned to the low rung before the switch');
+  t.ok(f?.reported, 'the player reported the switch');
+  t.same([f?.width, f?.height], [640, 360], 'the video shows the new rung');
+  t.ok(f?.playedAfter >= 1 && f?.framesAfter >= 15, `playback went on after the switch (${f?.framesAfter} frames)`);
+  t.ok(r.quality.totalVideoFrames >= 60, `frames rendered (${r.quality.totalVideoFrames})`);
+  t.ok(server.requests.some((q) => /^\/v360p\/seg_\d+\.m4s$/.test(q.path)) && server.requests.some((q) => /^\/v180p\/seg_\d+\.m4s$/.test(q.path)), 'segments of both rungs fetched');
+  t.ok(server.requests.some((q) => /^\/a128k\/seg_\d+\.m4s$/.test(q.path)), 'audio segments fetched');
+}
+
+t.test('hls.js plays ffnode HLS (CMAF, audio group) and follows a forced switch', async (t) => {
+  const r = await playHls(page, `${server.url}/master.m3u8`, { seconds: 4, startLevel: { width: 320 }, switchToLevel: { width: 640 } });
+  assertPlays(t, r);
+});
+
+t.test('dash.js plays ffnode DASH (same segments) and follows a forced switch', async (t) => {
+  const r = await playDash(page, `${server.url}/manifest.mpd`, { seconds: 4, startRepresentation: { width: 320 }, switchToRepresentation: { width: 640 } });
+  assertPlays(t, r);
+  t.match(r.audioTracks[0].codecs, /^mp4a\.40\.2$/, 'AAC-LC audio');
+});
