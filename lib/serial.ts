@@ -8,6 +8,7 @@ import { FFmpegError } from './errors.js';
 interface Shareable<T> {
   ref(): T;
   free(): void;
+  readonly freed: boolean;
 }
 
 export class Serial {
@@ -44,6 +45,7 @@ export class Serial {
     if (this.#pending === 0) {
       p = op(args);
     } else {
+      if (args.some((a) => a && (typeof a !== 'object' || a.freed !== false))) throw new TypeError(`${what}: expected live Frame/Packet arguments`);
       const held = args.map((a) => (a ? a.ref() : null));
       p = this.#tail.then(() => op(held)).finally(() => held.forEach((h) => h?.free()));
     }

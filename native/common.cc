@@ -161,7 +161,9 @@ Napi::Value tsToJs(Napi::Env env, int64_t ts) {
 int64_t tsFromJs(Napi::Value v) {
   if (!v.IsNumber()) return AV_NOPTS_VALUE;
   double d = v.As<Napi::Number>().DoubleValue();
-  if (d != d) return AV_NOPTS_VALUE;
+  // NaN and anything beyond ±2^62 (no real timestamp) mean "no timestamp";
+  // casting them would be undefined behaviour.
+  if (d != d || d > 4.6e18 || d < -4.6e18) return AV_NOPTS_VALUE;
   return static_cast<int64_t>(d);
 }
 

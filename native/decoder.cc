@@ -9,6 +9,7 @@
 #include "strand.h"
 
 #include <chrono>
+#include <cmath>
 
 namespace ffnode {
 
@@ -149,7 +150,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       customIO_ = getBool(o, "customIO", false);
     }
     if (customIO_ && url_.empty()) url_ = "stream input";
-    if (customIO_ && timeoutMs == 0 && info.Length() > 1 && !info[1].As<Napi::Object>().Has("timeoutMs")) timeoutMs = 30000;
+    if (customIO_ && timeoutMs == 0 && info.Length() > 1 && info[1].As<Napi::Object>().Get("timeoutMs").IsUndefined()) timeoutMs = 30000;
+    timeoutMs = std::min(timeoutMs, 7 * 24 * 3600 * 1000.0);  // a week: no overflow in the deadline
     timeoutUs_ = static_cast<int64_t>(timeoutMs * 1000);
     // TLS peers are verified unless the caller explicitly says otherwise.
     if (!av_dict_get(opts, "tls_verify", nullptr, 0) && (url_.rfind("https://", 0) == 0 || url_.rfind("rtmps://", 0) == 0 || url_.rfind("tls://", 0) == 0))
@@ -173,9 +175,12 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         },
         [this](Napi::Env env) -> Napi::Value {
           opening_ = false;
+          // close() may have freed everything after open finished on the strand.
+          if (closing_ || !fmt_) throw closedError(env, "Decoder.open");
           opened_ = true;
           return InfoToJs(env);
-        });
+        },
+        [this] { opening_ = false; });
   }
 
   void DoOpen(const AVInputFormat* ifmt, AVDictionary** opts, bool decode, int threads, Failure& f) {
@@ -463,7 +468,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     Check(env, "Decoder.seek");
     if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "Decoder.seek: expected seconds");
     double secs = info[0].As<Napi::Number>().DoubleValue();
-    if (!(secs >= 0)) throw Napi::RangeError::New(env, "Decoder.seek: seconds must be >= 0");
+    if (!(secs >= 0) || !std::isfinite(secs) || secs > 1e9) throw Napi::RangeError::New(env, "Decoder.seek: seconds must be a finite number >= 0");
     int si = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -1;
     if (si >= static_cast<int>(dec_.size())) throw Napi::RangeError::New(env, "Decoder.seek: no such stream");
     return strand_.Run(

@@ -86,7 +86,7 @@ void Frame::Release(bool leaked) {
 Frame::~Frame() { Release(true); }
 
 AVFrame* Frame::Need(Napi::Env env) {
-  if (!frame_) throw Napi::Error::New(env, "Frame: already freed");
+  if (!frame_) throw Napi::TypeError::New(env, "Frame: already freed");
   return frame_;
 }
 
@@ -249,6 +249,8 @@ Napi::Value Frame::AllocVideo(const Napi::CallbackInfo& info) {
   std::string fmtName = getString(o, "format", "yuv420p");
   AVPixelFormat fmt = av_get_pix_fmt(fmtName.c_str());
   if (fmt == AV_PIX_FMT_NONE) throw Napi::TypeError::New(env, "Frame.video: unknown pixel format '" + fmtName + "'");
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(fmt);
+  if (!desc || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL)) throw Napi::TypeError::New(env, "Frame.video: '" + fmtName + "' is a hardware format without memory planes");
   AVFrame* f = av_frame_alloc();
   f->width = static_cast<int>(w);
   f->height = static_cast<int>(h);

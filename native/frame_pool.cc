@@ -82,6 +82,9 @@ class FramePool : public Napi::ObjectWrap<FramePool> {
     std::string name = getString(o, "format", "yuv420p");
     AVPixelFormat fmt = av_get_pix_fmt(name.c_str());
     if (fmt == AV_PIX_FMT_NONE) throw Napi::TypeError::New(env, "FramePool: unknown pixel format '" + name + "'");
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(fmt);
+    if (!d || (d->flags & AV_PIX_FMT_FLAG_HWACCEL) || av_image_get_buffer_size(fmt, static_cast<int>(w), static_cast<int>(h), 1) <= 0)
+      throw Napi::TypeError::New(env, "FramePool: '" + name + "' is not a pixel format with memory frames");
     pool_ = std::make_unique<ImagePool>(static_cast<int>(w), static_cast<int>(h), fmt);
     life_.opened();
   }

@@ -61,7 +61,7 @@ void Packet::Release(bool leaked) {
 Packet::~Packet() { Release(true); }
 
 AVPacket* Packet::Need(Napi::Env env) {
-  if (!pkt_) throw Napi::Error::New(env, "Packet: already freed");
+  if (!pkt_) throw Napi::TypeError::New(env, "Packet: already freed");
   return pkt_;
 }
 

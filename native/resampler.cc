@@ -97,6 +97,7 @@ class Resampler : public Napi::ObjectWrap<Resampler>, public AsyncObject {
     int r = swr_alloc_set_opts2(&swr_, &layout_, fmt_, rate_, &inLayout_, inFmt_, inRate_, 0, nullptr);
     if (r >= 0) r = swr_init(swr_);
     if (r < 0) {
+      swr_free(&swr_);  // a half-set-up context must not be used by a later call
       f.set(r, "swr_init", "");
       return r;
     }
@@ -153,7 +154,7 @@ class Resampler : public Napi::ObjectWrap<Resampler>, public AsyncObject {
         if (w < 0) return f.set(w, "av_audio_fifo_write", "");
       }
     }
-    if (frameSize_ == 0) return;
+    if (frameSize_ == 0 || !fifo_) return;
     while (av_audio_fifo_size(fifo_) >= frameSize_ || (!in && av_audio_fifo_size(fifo_) > 0)) {
       int nb = std::min(frameSize_, av_audio_fifo_size(fifo_));
       AVFrame* o = NewFrame(nb);

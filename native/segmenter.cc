@@ -337,6 +337,10 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
       if (p->pts == AV_NOPTS_VALUE) p->pts = p->dts;
       std::string which = "packet " + std::to_string(i) + " (stream " + std::to_string(si) + ")";
       if (p->dts == AV_NOPTS_VALUE) return f.setMessage("EINVAL", "Segmenter.write", which + " has no timestamps");
+      // Far beyond any real media time: the grid arithmetic below would overflow.
+      constexpr int64_t kLimit = int64_t(1) << 52;
+      if (p->pts > kLimit || p->pts < -kLimit || p->dts > kLimit || p->dts < -kLimit)
+        return f.setMessage("EINVAL", "Segmenter.write", which + ": timestamp out of range");
       if (p->pts < p->dts) return f.setMessage("EINVAL", "Segmenter.write", which + ": pts < dts");
       if (last[si] != AV_NOPTS_VALUE && p->dts <= last[si])
         return f.setMessage("EINVAL", "Segmenter.write", which + ": non-monotonic dts " + std::to_string(p->dts) + " after " + std::to_string(last[si]));
@@ -358,6 +362,16 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     return av_compare_ts(pts - origin_, oc_->streams[cut_]->time_base, nextK_ * durUs_, AV_TIME_BASE_Q) >= 0;
   }
 
+  // The first grid index after `pts`, computed, not counted: a timestamp jump
+  // (hostile or a restarted live source) must not spin a worker thread.
+  void AdvanceGrid(int64_t pts) {
+    int64_t us = av_rescale_q(pts - origin_, oc_->streams[cut_]->time_base, AV_TIME_BASE_Q);
+    if (us < 0) return;
+    int64_t k = us / durUs_ + 1;
+    if (k > nextK_) nextK_ = k;
+    while (OnGrid(pts)) nextK_++;  // at most one or two steps (rounding)
+  }
+
   bool Put(AVPacket* p, std::vector<Segment>& out, Failure& f) {
     int si = p->stream_index;
     bool key = (p->flags & AV_PKT_FLAG_KEY) != 0;
@@ -369,7 +383,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
         segHasCut_ = true;
         segStart_ = p->pts;
         segKey_ = key;
-        while (OnGrid(segStart_)) nextK_++;
+        AdvanceGrid(segStart_);
       }
       // Encoders with delay (x264) leave packet durations at 0: take one
       // frame as the dts step, so the last segment is not a frame short.

@@ -1,5 +1,7 @@
 #include "strand.h"
 
+#include <system_error>
+
 namespace ffnode {
 
 struct Strand::Task {
@@ -22,7 +24,17 @@ Strand::Strand(Napi::Env env) : alive_(std::make_shared<std::atomic<bool>>(true)
       },
       flag);
   tsfn_.Unref(env);
-  thread_ = std::thread([this] { Loop(); });
+}
+
+bool Strand::Start() {
+  if (started_) return true;
+  try {
+    thread_ = std::thread([this] { Loop(); });
+  } catch (const std::system_error&) {
+    return false;  // out of threads: the caller gets EAGAIN, the process lives
+  }
+  started_ = true;
+  return true;
 }
 
 Strand::~Strand() { Shutdown(); }
@@ -47,9 +59,10 @@ Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done
   Napi::Promise p = t->deferred.Promise();
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (stopping_) {
+    if (stopping_ || !Start()) {
       if (t->after) t->after();
-      t->failure.setMessage("ECLOSED", "strand", "object is closed");
+      if (stopping_) t->failure.setMessage("ECLOSED", "strand", "object is closed");
+      else t->failure.set(AVERROR(EAGAIN), "std::thread", "no thread could be started for this object");
       Napi::Error e = makeError(env, t->failure);
       t->deferred.Reject(e.Value());
       delete t;

@@ -36,12 +36,14 @@ class Strand {
  private:
   struct Task;
   void Loop();
+  bool Start();  // the thread starts with the first task; false if none can be made
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task*> queue_;
   bool stopping_ = false;
   bool stopped_ = false;
+  bool started_ = false;
   Napi::ThreadSafeFunction tsfn_;
   // Node may destroy the TSFN itself at environment teardown; its finalizer
   // clears this so we never release a dead one.

@@ -63,6 +63,12 @@ export class Decoder {
     validateOptions(opts);
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
     const dec = new Decoder();
+    if (opts.signal) {
+      // Attached before open: an abort interrupts a slow or silent open too.
+      dec.#signal = opts.signal;
+      dec.#onAbort = () => void dec.close();
+      opts.signal.addEventListener('abort', dec.#onAbort, { once: true });
+    }
     try {
       if (!isUrl) void dec.#feed(input as ByteSource);
       dec.#info = await dec.#native.open(isUrl ? input : '', {
@@ -75,12 +81,7 @@ export class Decoder {
       });
     } catch (e) {
       await dec.close();
-      throw dec.#inputError ?? e;
-    }
-    if (opts.signal) {
-      dec.#signal = opts.signal;
-      dec.#onAbort = () => void dec.close();
-      opts.signal.addEventListener('abort', dec.#onAbort, { once: true });
+      throw opts.signal?.aborted ? (opts.signal.reason ?? e) : (dec.#inputError ?? e);
     }
     return dec;
   }
@@ -215,7 +216,7 @@ export class Decoder {
 
   /** Seeks to the keyframe at or before `seconds`; decoders are flushed. */
   seek(seconds: number, stream?: StreamSelector): Promise<void> {
-    if (typeof seconds !== 'number' || !(seconds >= 0)) throw new RangeError('Decoder.seek: seconds must be a number >= 0');
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new RangeError('Decoder.seek: seconds must be a finite number >= 0');
     return this.#wrap(this.#native.seek(seconds, stream === undefined ? undefined : this.streamIndex(stream)));
   }
 
