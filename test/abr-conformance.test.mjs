@@ -194,6 +194,21 @@ t.test('abort leaves consistent outputs', async (t) => {
   t.equal(stats().objects, 0);
 });
 
+t.test('a failing store stops the job with its error; nothing is left alive', async (t) => {
+  let puts = 0;
+  const store = {
+    async put() { if (++puts > 4) throw new Error('disk full'); },
+    async get() { return null; },
+    async delete() {},
+    async list() { return []; },
+  };
+  const t0 = Date.now();
+  await t.rejects(transcode(h264aac12s(60), { out: store, ladder: ['360p'], segmentDuration: 1, preset: 'ultrafast' }).done, /disk full/);
+  t.ok(Date.now() - t0 < 20000, 'stopped without waiting on the stuck rung');
+  t.equal(stats().objects, 0);
+  t.equal(stats().frames, 0);
+});
+
 t.test('wrong options', async (t) => {
   t.throws(() => transcode('x', { out: tmp, segmentDuration: 30 }), RangeError);
   t.throws(() => transcode('x', { out: tmp, segmentFormat: 'webm' }), TypeError);

@@ -44,6 +44,7 @@ export class Decoder {
   #inputError: unknown = null;
   #source: AsyncIterator<unknown> | null = null;
   #stream: { destroy?: () => void } | null = null;
+  #closing: Promise<void> | null = null;
   #onAbort: (() => void) | null = null;
   #signal: AbortSignal | undefined;
 
@@ -224,7 +225,13 @@ export class Decoder {
    * Closes the input: a blocked open/read is interrupted at once (it rejects
    * with errorName 'EXIT'), then every context is freed. Idempotent.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    // Every caller waits for the same close, so "closed" means freed for all.
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#onAbort = null;
     const closing = this.#native.close();

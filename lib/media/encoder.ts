@@ -28,6 +28,7 @@ export type { CodecParameters, EncoderOptions, EncoderSelection, HwDeviceType };
 export class Encoder {
   readonly #native: NativeEncoder;
   readonly #serial = new Serial();
+  #closing: Promise<void> | null = null;
   // Fixed once open: cached so they stay readable after close().
   readonly #selection: EncoderSelection;
   readonly #parameters: CodecParameters;
@@ -87,9 +88,10 @@ export class Encoder {
     return this.#serial.closed;
   }
   /** Later calls throw ECLOSED; calls made before complete, then the encoder is freed. */
-  async close(): Promise<void> {
-    await this.#serial.close('Encoder');
-    await this.#native.close();
+  close(): Promise<void> {
+    // Every caller waits for the same close, so "closed" means freed for all.
+    this.#closing ??= this.#serial.close('Encoder').then(() => this.#native.close());
+    return this.#closing;
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();

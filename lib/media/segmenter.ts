@@ -21,6 +21,7 @@ export type { SegmentInfo, SegmenterOptions };
 export class Segmenter {
   readonly #native: NativeSegmenter;
   readonly #serial = new Serial();
+  #closing: Promise<void> | null = null;
   /** the CMAF init segment (ftyp + moov); null for MPEG-TS */
   readonly init: Buffer | null;
 
@@ -60,9 +61,10 @@ export class Segmenter {
     return this.#serial.closed;
   }
   /** Later calls throw ECLOSED; calls made before complete, then the muxer is freed. */
-  async close(): Promise<void> {
-    await this.#serial.close('Segmenter');
-    await this.#native.close();
+  close(): Promise<void> {
+    // Every caller waits for the same close, so "closed" means freed for all.
+    this.#closing ??= this.#serial.close('Segmenter').then(() => this.#native.close());
+    return this.#closing;
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();

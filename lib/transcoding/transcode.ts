@@ -171,12 +171,15 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     if (srcAudio?.decodable) audio = await AudioRendition.open(o.audio || {}, { segmentDuration, segmentFormat, sink: presentation, queueSize: queueSize * 4 });
 
     workers = [...variants.map((v) => v.run()), ...(audio ? [audio.run()] : [])];
-    // A failing worker must stop the decode loop at once, not when its queue fills.
-    const failed = Promise.race(workers.map((w) => w.then(() => new Promise<never>(() => {})))).catch((e) => {
+    // A failing rung stops the whole job at once: the input closes and every
+    // queue ends, so the decode loop can never wait on a rung that stopped taking.
+    const stopAll = (e: unknown): void => {
       failure ??= e;
+      for (const v of variants) v.queue.discard();
+      audio?.queue.discard();
       void dec.close();
-    });
-    void failed;
+    };
+    for (const w of workers) w.catch(stopAll);
 
     const drop = o.slowVariantPolicy === 'drop';
     const grid = new KeyframeGrid(segmentDuration, sourceFps);
