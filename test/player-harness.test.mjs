@@ -4,24 +4,22 @@
 // broken outputs, so that a transcoder test built on the harness can fail.
 import t from 'tap';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ffmpeg, garbageFile } from './helpers/media.mjs';
-import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary } from './helpers/player.mjs';
+import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary, tempDir } from './helpers/player.mjs';
 
-if (!fs.existsSync(CHROMIUM)) {
-  // scripts/setup.mjs --test installs it (best effort, like this skip).
-  t.plan(0, `${CHROMIUM} missing: apt-get install chromium`);
-  process.exit(0);
-}
+// scripts/setup.mjs --test installs Debian's chromium; without it this must fail, not pass.
+if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install chromium`);
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-player-'));
-t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// Private to this run (t.testdir() is shared by concurrent runs of this file).
+const tmp = tempDir('media');
 
 // 10 s, 2 rungs (640x360 800k, 320x180 250k) H.264 + one AAC, keyframe every
-// 2 s = one segment. Encoded in the packaging run itself: ffmpeg 5.1 writes
-// CODECS into master.m3u8 only then (with -c copy from an MP4 it leaves CODECS
-// out, and hls.js 1.7 fails on that master: see the report in the harness docs).
+// 2 s = one segment. Encoded in the packaging run itself: only then does ffmpeg
+// 5.1 write CODECS on the video variants of master.m3u8. With -c copy from an
+// MP4 it leaves them out, and hls.js 1.7.4 fails on that master (which also
+// lists the audio playlist as an audio-only variant) with a fatal
+// bufferAppendError "audio SourceBuffer does not exist".
 const encodeLadder = (out) => ffmpeg([
   '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=10',
   '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',

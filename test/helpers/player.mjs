@@ -2,12 +2,19 @@
 // in Debian's headless chromium, driven by playwright-core. Proves that an HLS
 // or DASH output plays in a real MSE player, not just that it parses.
 //
-//   import { serveDir, launchBrowser, playHls, playDash } from './helpers/player.mjs';
+//   import { serveDir, launchBrowser, playHls, playDash, summary } from './helpers/player.mjs';
 //   const server = await serveDir(outDir);           // t.teardown(server.close)
 //   const browser = await launchBrowser();           // t.teardown(browser.close)
-//   const page = await browser.newPage();
-//   const r = await playHls(page, `${server.url}/master.m3u8`, { seconds: 4, switchToLevel: 0 });
-//   t.equal(r.fatal, null); t.ok(r.currentTime >= 4); t.equal(r.forcedSwitch.width, r.levels[0].width);
+//   const page = await browser.newPage();            // reusable: each play reloads the page
+//   const r = await playHls(page, `${server.url}/master.m3u8`,
+//     { seconds: 4, startLevel: { width: 320 }, switchToLevel: { width: 640 } });
+//   t.comment(summary(r));
+//   t.equal(r.fatal, null); t.ok(r.currentTime >= 4); t.equal(r.forcedSwitch.width, 640);
+//   // playDash(page, `${server.url}/manifest.mpd`, { seconds: 4, startRepresentation, switchToRepresentation })
+//
+// A result is plain data (see PlayResult). `fatal` is the one check that it
+// played: besides the players' own fatal errors it carries the harness's stall
+// and time-out errors, since players can retry forever or freeze silently.
 //
 // The player page and libraries are served by the same server as the media
 // (same origin: no CORS to get wrong in the test). Only /usr/bin/chromium is
@@ -68,7 +75,12 @@ export async function serveDir(dir) {
   const root = path.resolve(dir);
   const requests = [];
   const server = http.createServer((req, res) => {
-    const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let p;
+    try {
+      p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    } catch {
+      return send(res, 400, 'bad path', 'text/plain', () => requests.push({ path: req.url, status: 400 }));
+    }
     const file = p === '/__player/' ? null : p.startsWith('/__player/') ? LIBS[p.slice(10)] : path.join(root, p);
     const log = (status) => requests.push({ path: p, status });
     // path.join normalises '..'; anything that lands outside root is refused.
@@ -120,22 +132,68 @@ function sendFile(req, res, file, size, log) {
 /**
  * Starts Debian's chromium (never a downloaded one) with a fresh temporary
  * profile. `close()` ends the browser and deletes the profile; call it in a
- * teardown. (playwright also kills it if the test process exits first.)
+ * teardown. A process exit without teardown also kills it (playwright does, and
+ * so does an 'exit' hook here); a run killed outright (tap's timeout) can leave
+ * its browser and profile behind, and the next launch removes those.
  * @returns {Promise<{ context: import('playwright-core').BrowserContext, version: string, newPage: () => Promise<import('playwright-core').Page>, close: () => Promise<void> }>}
  */
 export async function launchBrowser() {
   const { chromium } = await import('playwright-core');
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-chromium-'));
+  const userDataDir = tempDir('chromium');
+  const killSync = () => removeProfile(userDataDir);
+  process.once('exit', killSync);
   // A persistent context is playwright's only way to pass --user-data-dir.
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
   }).catch((e) => {
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    process.off('exit', killSync);
+    killSync();
     throw e;
   });
   let closed;
-  const close = () => (closed ??= context.close().catch(() => {}).finally(() => fs.rmSync(userDataDir, { recursive: true, force: true })));
+  const close = () => (closed ??= context.close().catch(() => {}).finally(() => {
+    process.off('exit', killSync);
+    killSync(); // normally finds no process left: just removes the profile
+  }));
   return { context, version: context.browser()?.version() ?? '', newPage: () => context.newPage(), close };
+}
+
+/**
+ * A new directory os.tmpdir()/ffnode-harness-<kind>-<pid>-XXXXXX, deleted when this
+ * process exits. Directories of dead processes (a run killed outright, e.g. by
+ * tap's timeout) are deleted here first, with any browser still using them.
+ * @param {string} kind
+ * @returns {string}
+ */
+export function tempDir(kind) {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const owner = Number(/^ffnode-harness-[a-z]+-(\d+)-\w{6}$/.exec(name)?.[1]);
+    if (owner && !isAlive(owner)) removeProfile(path.join(os.tmpdir(), name));
+  }
+  if (!/^[a-z]+$/.test(kind)) throw new Error(`tempDir: kind must be [a-z]+, not ${kind}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ffnode-harness-${kind}-${process.pid}-`));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** SIGKILLs the processes started with this profile dir (found by their command line), then deletes it. */
+function removeProfile(dir) {
+  const flag = `--user-data-dir=${dir}`;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(flag)) process.kill(Number(pid), 'SIGKILL');
+    } catch { /* gone meanwhile, or not ours to read */ }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
 }
 
 /**
@@ -170,7 +228,7 @@ export function playDash(page, url, { switchToRepresentation, startRepresentatio
  *
  * @typedef {object} PlayOptions
  * @property {number} [seconds=4] media time to reach (currentTime)
- * @property {number} [switchAt] media time of the forced switch (default seconds / 2)
+ * @property {number} [switchAt] media time of the forced switch (default seconds / 2; later if a pinned start level is not shown yet)
  * @property {number} [afterSwitch=1] media seconds that must play once the new width shows
  * @property {number} [timeoutMs] wall-clock limit (default (seconds + 20) s); on expiry timedOut: true and a fatal 'timeout' error
  * @property {number} [stallMs=5000] currentTime or the decoded-frame count frozen this long while playing: stalled: true and a fatal 'stall' error
@@ -354,7 +412,11 @@ const PAGE_SCRIPT = () => {
     try {
       (a.kind === 'hls' ? startHls : startDash)(a);
       v.play().catch((e) => err({ fatal: false, source: 'video', type: 'play', message: String(e) }));
-      if (a.switchTo != null && (await until(() => v.currentTime >= a.switchAt && H.levels.length > 0))) {
+      // A pinned start level must be on screen before the switch: dash.js has
+      // already requested its first segment at its own pick when the pin is set,
+      // so under load the pin can show only after switchAt.
+      const startShown = () => a.start == null || (H.levels[pick(a.start)]?.width === v.videoWidth && H.levels[pick(a.start)]?.height === v.videoHeight);
+      if (a.switchTo != null && (await until(() => v.currentTime >= a.switchAt && H.levels.length > 0 && startShown()))) {
         const to = pick(a.switchTo);
         const target = H.levels[to];
         forcedSwitch = { to, requestedAt: v.currentTime, widthBefore: v.videoWidth, reported: false, shownAt: null, width: 0, height: 0, playedAfter: 0, framesAfter: 0 };
