@@ -94,6 +94,12 @@ Napi::Error closedError(Napi::Env env, const char* what) {
   return makeError(env, f);
 }
 
+Napi::Promise resolvedPromise(Napi::Env env) {
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Resolve(env.Undefined());
+  return d.Promise();
+}
+
 void throwTypeError(Napi::Env env, const std::string& msg) { Napi::TypeError::New(env, msg).ThrowAsJavaScriptException(); }
 
 void toDict(Napi::Env env, Napi::Value v, AVDictionary** dict) {

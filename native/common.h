@@ -77,6 +77,8 @@ std::string errorString(int averr);
 // Builds the JS error (an instance of the FFmpegError class registered by lib/).
 Napi::Error makeError(Napi::Env env, const Failure& f);
 Napi::Error closedError(Napi::Env env, const char* what);
+// An already-resolved Promise (e.g. a second close()).
+Napi::Promise resolvedPromise(Napi::Env env);
 void throwTypeError(Napi::Env env, const std::string& msg);
 
 // ---- per-addon data -------------------------------------------------------

@@ -536,11 +536,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (closing_) {
-      auto d = Napi::Promise::Deferred::New(env);
-      d.Resolve(env.Undefined());
-      return d.Promise();
-    }
+    if (closing_) return resolvedPromise(env);
     closing_ = true;
     interrupted_ = true;  // a blocked open/read returns now
     input_.End();

@@ -386,11 +386,7 @@ void Encoder::EncodeWork(AVFrame* in, std::vector<AVPacket*>& out, Failure& f) {
 // ---- close / getters / hardware -------------------------------------------------------
 Napi::Value Encoder::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closing_) {
-    auto d = Napi::Promise::Deferred::New(env);
-    d.Resolve(env.Undefined());
-    return d.Promise();
-  }
+  if (closing_) return resolvedPromise(env);
   closing_ = true;  // later calls throw; ones already queued finish first (strand order)
   return Queue(
       env, [this](Failure&) { FreeAll(); },

@@ -412,11 +412,7 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (closing_) {
-      auto d = Napi::Promise::Deferred::New(env);
-      d.Resolve(env.Undefined());
-      return d.Promise();
-    }
+    if (closing_) return resolvedPromise(env);
     closing_ = true;
     gen_++;
     // Queued behind any run: resolves once the strand is idle, then ends it.

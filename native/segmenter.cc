@@ -482,11 +482,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
   // ---- lifecycle --------------------------------------------------------------------
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (closing_) {
-      auto d = Napi::Promise::Deferred::New(env);
-      d.Resolve(env.Undefined());
-      return d.Promise();
-    }
+    if (closing_) return resolvedPromise(env);
     closing_ = true;
     // Queued behind calls already made, which still complete.
     return Enqueue(
