@@ -32,6 +32,8 @@ t.test('custom specs', async (t) => {
   t.equal(l[1].frameRate, 30);
   t.equal(l[1].preset, 'fast');
   t.equal(l[2].crf, 28);
+  const d = resolveLadder({ width: 1280, height: 720, frameRate: 30 }, ['720p', { height: 360, preset: 'slow' }], { preset: 'fast' });
+  t.same(d.map((v) => v.preset), ['fast', 'slow'], 'a default preset fills rungs that name none');
   t.throws(() => resolveLadder({ width: 640, height: 360, frameRate: 30 }, ['999p']), RangeError);
   t.throws(() => resolveLadder({ width: 640, height: 360, frameRate: 30 }, []), TypeError);
   t.throws(() => resolveLadder({ width: 640, height: 360, frameRate: 30 }, [{ height: 360 }, { height: 360 }]), RangeError);

@@ -81,8 +81,13 @@ function bitrateFor(height: number): number {
  * Resolves names ('720p') or specs into rungs for this source: rungs taller
  * than the source are dropped (never upscale); if none is left, one rung at
  * the source size is used. Rungs come out tallest first, ids unique.
+ * `defaults.preset` applies to rungs that do not name their own.
  */
-export function resolveLadder(source: SourceVideo, ladder: readonly (string | VariantSpec)[] = DEFAULT_LADDER): Variant[] {
+export function resolveLadder(
+  source: SourceVideo,
+  ladder: readonly (string | VariantSpec)[] = DEFAULT_LADDER,
+  defaults: { preset?: string } = {},
+): Variant[] {
   if (!Array.isArray(ladder) || ladder.length === 0) throw new TypeError('ladder: expected a non-empty list of rung names or specs');
   const specs = ladder.map((r): VariantSpec => {
     if (typeof r === 'string') {
@@ -96,7 +101,7 @@ export function resolveLadder(source: SourceVideo, ladder: readonly (string | Va
   });
   const fitting = specs.filter((s) => s.passthrough || s.height! <= source.height);
   const chosen = fitting.length ? fitting : [{ height: source.height }];
-  const out = chosen.map((s) => toVariant(source, s)).sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
+  const out = chosen.map((s) => toVariant(source, { ...(defaults.preset ? { preset: defaults.preset } : {}), ...s })).sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
   const seen = new Set<string>();
   for (const v of out) {
     if (seen.has(v.id)) throw new RangeError(`ladder: two rungs are both '${v.id}'; give them distinct ids`);

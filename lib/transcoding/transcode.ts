@@ -149,9 +149,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
       hls: o.hls ?? true, dash: o.dash ?? segmentFormat === 'cmaf',
       ...(o.windowSize ? { windowSize: o.windowSize } : {}),
     });
-    let ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder).map((v) =>
-      o.preset && !o.ladder?.some((s) => typeof s === 'object' && s.preset) ? { ...v, preset: o.preset } : v,
-    );
+    let ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder, o.preset ? { preset: o.preset } : {});
     if (ladder.some((v) => v.passthrough)) {
       const check = await checkPassthrough(input, segmentDuration, o.input?.format);
       if (!check.ok) {
