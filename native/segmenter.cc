@@ -162,16 +162,20 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     nStreams_ = static_cast<int>(pars->v.size());
     cmaf_ = format == "cmaf";
     durUs_ = static_cast<int64_t>(dur * 1e6 + 0.5);
+    // The init bytes travel in this call's own result: a call queued after
+    // open (even close()) may already run when the completion reaches JS.
+    auto init = std::make_shared<std::vector<uint8_t>>();
     return Enqueue(
         env,
-        [this, pars, tbs](Failure& f) {
+        [this, pars, tbs, init](Failure& f) {
           std::lock_guard<std::mutex> lk(life_.mu);
           DoOpen(pars->v, tbs, f);
           if (f.failed) FreeAll();
+          else init->swap(init_);
         },
-        [this](Napi::Env env) -> Napi::Value {
+        [this, init](Napi::Env env) -> Napi::Value {
           Napi::Object r = Napi::Object::New(env);
-          r.Set("init", cmaf_ ? Napi::Value(TakeBuffer(env, init_)) : env.Null());
+          r.Set("init", cmaf_ ? Napi::Value(TakeBuffer(env, *init)) : env.Null());
           return r;
         });
   }
