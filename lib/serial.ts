@@ -15,14 +15,27 @@ export class Serial {
   #tail: Promise<unknown> = Promise.resolve();
   #pending = 0;
   #closedBy: string | null = null;
+  #closing: Promise<void> | null = null;
 
   /**
-   * Stops accepting calls (later ones throw ECLOSED) and resolves once every
-   * call made before it has settled — close() never cancels earlier calls.
+   * Stops accepting calls (later ones throw ECLOSED), then runs `free` once
+   * every call made before has settled — at once when idle, so a synchronous
+   * close() frees synchronously. close() never cancels earlier calls.
+   * Idempotent: every caller gets the same promise.
    */
-  close(owner: string): Promise<void> {
-    this.#closedBy ??= owner;
-    return this.#tail.then(() => undefined);
+  close(owner: string, free: () => void | Promise<void>): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closedBy = owner;
+    if (this.#pending === 0) {
+      try {
+        this.#closing = Promise.resolve(free());
+      } catch (e) {
+        this.#closing = Promise.reject(e);
+      }
+    } else {
+      this.#closing = this.#tail.then(() => free());
+    }
+    return this.#closing;
   }
 
   get closed(): boolean {

@@ -4,21 +4,16 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Parser as M3u8Parser } from 'm3u8-parser';
 import { parse as parseMpd } from 'mpd-parser';
 import { transcode, stats } from 'ffnode';
 import { ffprobe, h264aac12s } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
+import { parseM3u8 } from './delivery-helpers.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-abr-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const m3u8 = (file) => {
-  const p = new M3u8Parser();
-  p.push(fs.readFileSync(file, 'utf8'));
-  p.end();
-  return p.manifest;
-};
+const m3u8 = (file) => parseM3u8(fs.readFileSync(file, 'utf8'));
 
 // ffprobe facts of init + one media segment.
 function probeSegment(dir, rendition, seg) {

@@ -5,18 +5,13 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Parser as M3u8Parser } from 'm3u8-parser';
 import { transcode, stats } from 'ffnode';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
+import { parseM3u8 } from './delivery-helpers.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-live-'));
 t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-const parse = (file) => {
-  const p = new M3u8Parser();
-  p.push(fs.readFileSync(file, 'utf8'));
-  p.end();
-  return p.manifest;
-};
+const parse = (file) => parseM3u8(fs.readFileSync(file, 'utf8'));
 
 t.test('live mode: sliding window, dynamic MPD, consistent store', async (t) => {
   const ac = new AbortController();

@@ -28,7 +28,6 @@ export type { CodecParameters, EncoderOptions, EncoderSelection, HwDeviceType };
 export class Encoder {
   readonly #native: NativeEncoder;
   readonly #serial = new Serial();
-  #closing: Promise<void> | null = null;
   // Fixed once open: cached so they stay readable after close().
   readonly #selection: EncoderSelection;
   readonly #parameters: CodecParameters;
@@ -90,8 +89,7 @@ export class Encoder {
   /** Later calls throw ECLOSED; calls made before complete, then the encoder is freed. */
   close(): Promise<void> {
     // Every caller waits for the same close, so "closed" means freed for all.
-    this.#closing ??= this.#serial.close('Encoder').then(() => this.#native.close());
-    return this.#closing;
+    return this.#serial.close('Encoder', () => this.#native.close());
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();

@@ -41,12 +41,7 @@ export class Resampler {
 
   /** Later calls throw ECLOSED; calls made before complete, then the context is freed. */
   close(): void {
-    if (this.#serial.idle) {
-      this.#serial.close('Resampler');
-      this.#native.close();
-    } else {
-      void this.#serial.close('Resampler').then(() => this.#native.close());
-    }
+    void this.#serial.close('Resampler', () => this.#native.close());
   }
   get closed(): boolean {
     return this.#serial.closed;

@@ -43,12 +43,7 @@ export class Scaler {
 
   /** Later calls throw ECLOSED; calls made before complete, then the context is freed. */
   close(): void {
-    if (this.#serial.idle) {
-      this.#serial.close('Scaler');
-      this.#native.close();
-    } else {
-      void this.#serial.close('Scaler').then(() => this.#native.close());
-    }
+    void this.#serial.close('Scaler', () => this.#native.close());
   }
   get closed(): boolean {
     return this.#serial.closed;

@@ -21,7 +21,6 @@ export type { SegmentInfo, SegmenterOptions };
 export class Segmenter {
   readonly #native: NativeSegmenter;
   readonly #serial = new Serial();
-  #closing: Promise<void> | null = null;
   /** the CMAF init segment (ftyp + moov); null for MPEG-TS */
   readonly init: Buffer | null;
 
@@ -63,8 +62,7 @@ export class Segmenter {
   /** Later calls throw ECLOSED; calls made before complete, then the muxer is freed. */
   close(): Promise<void> {
     // Every caller waits for the same close, so "closed" means freed for all.
-    this.#closing ??= this.#serial.close('Segmenter').then(() => this.#native.close());
-    return this.#closing;
+    return this.#serial.close('Segmenter', () => this.#native.close());
   }
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();

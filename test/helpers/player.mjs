@@ -289,6 +289,39 @@ async function play(page, url, o) {
  * One line for t.comment / assertion messages: what played, how far, what went wrong.
  * @param {PlayResult} r
  */
+// Stall warnings are load noise on a 2-core machine, not a defect of the stream.
+const LOAD_NOISE = ['bufferStalledError', 'bufferNudgeOnStall'];
+
+/**
+ * The checks a transcoder test makes on a good 2-rung output (320x180 and
+ * 640x360 H.264 + one audio rendition) played with a pinned start on the low
+ * rung and a forced switch to the high one.
+ * @param {import('tap').Test} t
+ * @param {PlayResult} r
+ * @param {{ server: { requests: { path: string }[] }, segmentPath: (rung: number) => RegExp, benign?: string[] }} o
+ *   segmentPath(0|1): the low/high rung's segment URL path
+ */
+export function assertPlaysLadder(t, r, { server, segmentPath, benign = [] }) {
+  const ignore = new Set([...LOAD_NOISE, ...benign]);
+  t.comment(summary(r));
+  t.equal(r.fatal, null, 'no fatal error');
+  t.same(r.errors.filter((e) => !ignore.has(e.details)), [], 'no player errors');
+  t.ok(r.currentTime >= 4, `played >= 4 s (${r.currentTime.toFixed(2)})`);
+  t.same(r.levels.map((l) => [l.width, l.height]), [[320, 180], [640, 360]], 'both rungs, lowest bitrate first');
+  t.ok(r.levels.every((l) => /^avc1\.[0-9a-f]{6}$/.test(l.codecs.split(',')[0]) && l.bitrate > 0), `H.264 codecs strings and bandwidths (${r.levels.map((l) => l.codecs)})`);
+  t.equal(r.audioTracks.length, 1, 'one audio rendition');
+  const f = r.forcedSwitch;
+  t.equal(f?.widthBefore, 320, 'pinned to the low rung before the switch');
+  t.ok(f?.reported, 'the player reported the switch');
+  t.same([f?.width, f?.height], [640, 360], 'the video shows the new rung');
+  t.ok(f?.playedAfter >= 1 && f?.framesAfter >= 15, `playback went on after the switch (${f?.framesAfter} frames)`);
+  const after = r.timeline.filter((s) => s.w === 640 && s.t >= f?.shownAt);
+  t.ok(after.length >= 2 && after.at(-1).t > after[0].t && after.at(-1).f > after[0].f, 'time and frames advance at the new width');
+  t.ok(r.quality.totalVideoFrames >= 60, `frames rendered (${r.quality.totalVideoFrames})`);
+  t.ok(r.quality.droppedVideoFrames <= r.quality.totalVideoFrames / 2, 'most frames not dropped');
+  t.ok(server.requests.some((q) => segmentPath(0).test(q.path)) && server.requests.some((q) => segmentPath(1).test(q.path)), 'segments of both rungs fetched');
+}
+
 export function summary(r) {
   const f = r.forcedSwitch;
   const sw = f ? ` switch->${f.to} ${f.widthBefore}->${f.width}px${f.shownAt != null ? ` shown@${f.shownAt.toFixed(2)} +${f.playedAfter.toFixed(2)}s/${f.framesAfter}fr` : ' NOT SHOWN'}` : '';
