@@ -32,6 +32,7 @@ export type { SegmentInfo, SegmenterOptions } from './media/segmenter.js';
 export { transcode, Transcode } from './transcoding/transcode.js';
 export type { TranscodeOptions, TranscodeResult, Progress } from './transcoding/transcode.js';
 export { resolveLadder, RUNGS, DEFAULT_LADDER } from './transcoding/ladder.js';
+export { balancedEncoderThreads, ONE_THREAD_DECODE } from './transcoding/threads.js';
 export type { Variant, VariantSpec, SourceVideo } from './transcoding/ladder.js';
 export { KeyframeGrid } from './transcoding/grid.js';
 export type { AudioOptions } from './transcoding/audio-rendition.js';

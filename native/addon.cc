@@ -3,9 +3,9 @@
 #include "frame.h"
 #include "packet.h"
 #include "objects.h"
+#include "devices.h"
 
 extern "C" {
-#include <libavdevice/avdevice.h>
 #include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
@@ -47,7 +47,7 @@ static Napi::Value Versions(const Napi::CallbackInfo& info) {
   o.Set("libavutil", ver(avutil_version()));
   o.Set("libswscale", ver(swscale_version()));
   o.Set("libswresample", ver(swresample_version()));
-  o.Set("libavdevice", ver(avdevice_version()));
+  o.Set("libavdevice", DevicesVersion());  // loaded on first use of a device format
   return o;
 }
 
@@ -66,7 +66,6 @@ static Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new AddonData());
-  avdevice_register_all();
   avformat_network_init();
   av_log_set_level(AV_LOG_ERROR);
   Frame::Init(env, exports);

@@ -5,6 +5,7 @@
 #include "frame.h"
 #include "input_buffer.h"
 #include "objects.h"
+#include "devices.h"
 #include "packet.h"
 #include "strand.h"
 
@@ -136,6 +137,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     AVDictionary* opts = nullptr;
     bool decode = true;
     int threads = 0;
+    double oneThreadUpTo = 0;
     double timeoutMs = isNetworkUrl(url_) ? 15000 : 0;
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object o = info[1].As<Napi::Object>();
@@ -145,6 +147,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       int64_t t = getInt(o, "threads", 0);
       if (t < 0 || t > 64) throw Napi::RangeError::New(env, "Decoder.open: threads must be 0..64");
       threads = static_cast<int>(t);
+      oneThreadUpTo = getNumber(o, "oneThreadUpTo", 0);
+      if (!(oneThreadUpTo >= 0)) throw Napi::RangeError::New(env, "Decoder.open: oneThreadUpTo must be a pixel rate >= 0");
       timeoutMs = getNumber(o, "timeoutMs", timeoutMs);
       if (timeoutMs < 0) throw Napi::RangeError::New(env, "Decoder.open: timeoutMs must be >= 0");
       customIO_ = getBool(o, "customIO", false);
@@ -159,6 +163,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     const AVInputFormat* ifmt = nullptr;
     if (!format.empty()) {
       ifmt = av_find_input_format(format.c_str());
+      if (!ifmt && EnsureDevices()) ifmt = av_find_input_format(format.c_str());  // lavfi, v4l2, x11grab, ...
       if (!ifmt) {
         av_dict_free(&opts);
         Failure f;
@@ -169,8 +174,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     opening_ = true;
     return strand_.Run(
         env, Value(),
-        [this, ifmt, opts, decode, threads](Failure& f) mutable {
-          DoOpen(ifmt, &opts, decode, threads, f);
+        [this, ifmt, opts, decode, threads, oneThreadUpTo](Failure& f) mutable {
+          DoOpen(ifmt, &opts, decode, threads, oneThreadUpTo, f);
           av_dict_free(&opts);
         },
         [this](Napi::Env env) -> Napi::Value {
@@ -183,7 +188,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         [this] { opening_ = false; });
   }
 
-  void DoOpen(const AVInputFormat* ifmt, AVDictionary** opts, bool decode, int threads, Failure& f) {
+  void DoOpen(const AVInputFormat* ifmt, AVDictionary** opts, bool decode, int threads, double oneThreadUpTo, Failure& f) {
     std::lock_guard<std::mutex> lk(life_.mu);
     fmt_ = avformat_alloc_context();
     if (!fmt_) return f.set(AVERROR(ENOMEM), "avformat_alloc_context", url_);
@@ -226,7 +231,12 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       avcodec_parameters_to_context(c, st->codecpar);
       c->pkt_timebase = st->time_base;
       c->thread_count = threads;
-      if (t == AVMEDIA_TYPE_VIDEO) c->framerate = av_guess_frame_rate(fmt_, st, nullptr);
+      if (t == AVMEDIA_TYPE_VIDEO) {
+        c->framerate = av_guess_frame_rate(fmt_, st, nullptr);
+        // Frame threads cost CPU and frames in flight; a light stream doesn't need them.
+        double fps = c->framerate.num > 0 && c->framerate.den > 0 ? av_q2d(c->framerate) : 30.0;
+        if (oneThreadUpTo > 0 && static_cast<double>(c->width) * c->height * fps <= oneThreadUpTo) c->thread_count = 1;
+      }
       r = avcodec_open2(c, codec, nullptr);
       if (r < 0) {
         avcodec_free_context(&c);

@@ -4,6 +4,7 @@
 #include "remuxer.h"
 
 #include "objects.h"
+#include "devices.h"
 #include "strand.h"
 
 extern "C" {
@@ -128,7 +129,8 @@ struct RemuxJob {
 
 bool RemuxJob::OpenInput(Failure& f) {
   const AVInputFormat* ifmt = nullptr;
-  if (!inFormat.empty() && !(ifmt = av_find_input_format(inFormat.c_str()))) {
+  if (!inFormat.empty() && !(ifmt = av_find_input_format(inFormat.c_str())) && EnsureDevices()) ifmt = av_find_input_format(inFormat.c_str());
+  if (!inFormat.empty() && !ifmt) {
     f.set(AVERROR_DEMUXER_NOT_FOUND, "av_find_input_format", "'" + inFormat + "' for " + input);
     return false;
   }

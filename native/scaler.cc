@@ -1,8 +1,11 @@
-// Scaler: swscale from any size/pixel format into pooled frames on the libuv pool.
+// Scaler: resizes/converts video frames into pooled frames on the libuv pool.
+// Same-format resizes go to zimg when the build has it (faster kernels);
+// everything else, and backend 'swscale', goes to swscale.
 #include "async_object.h"
 #include "frame.h"
 #include "frame_pool.h"
 #include "objects.h"
+#include "zimg_resizer.h"
 
 extern "C" {
 #include <libswscale/swscale.h>
@@ -42,6 +45,13 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
     std::string alg = getString(o, "algorithm", "bicubic");
     flags_ = algorithmFlag(alg);
     if (flags_ < 0) throw Napi::TypeError::New(env, "Scaler: unknown algorithm '" + alg + "'");
+    std::string backend = getString(o, "backend", "auto");
+    if (backend != "auto" && backend != "swscale" && backend != "zimg")
+      throw Napi::TypeError::New(env, "Scaler: backend must be 'auto', 'swscale' or 'zimg'");
+    if (backend == "zimg" && !ZimgResizer::Supports(dstFmt_, alg))
+      throw Napi::TypeError::New(env, "Scaler: zimg cannot produce " + fmt + " with '" + alg + "' in this build");
+    if (backend != "swscale" && ZimgResizer::Supports(dstFmt_, alg)) zimg_ = std::make_unique<ZimgResizer>(alg);
+    zimgOnly_ = backend == "zimg";
     pool_ = std::make_shared<ImagePool>(static_cast<int>(w), static_cast<int>(h), dstFmt_);
     life.opened();
   }
@@ -58,6 +68,7 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
   void FreeContexts() override {
     sws_freeContext(sws_);
     sws_ = nullptr;
+    zimg_.reset();
     pool_.reset();
   }
 
@@ -89,15 +100,26 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
   // context is reconfigured when the input geometry changes mid-stream.
   void Run(AVFrame* src, AVFrame** out, Failure& f) {
     std::lock_guard<std::mutex> lk(life.mu);
-    sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format), pool_->width(),
-                                pool_->height(), dstFmt_, flags_, nullptr, nullptr, nullptr);
-    if (!sws_) return f.setMessage("EINVAL", "sws_getCachedContext", "cannot convert this input");
+    if (zimgOnly_ && src->format != dstFmt_)
+      return f.setMessage("EINVAL", "Scaler.scale", "backend 'zimg' only resizes; the input's pixel format differs");
     AVFrame* dst = pool_->Get();
     if (!dst) return f.set(AVERROR(ENOMEM), "Scaler.scale", "frame pool");
-    int r = sws_scale(sws_, src->data, src->linesize, 0, src->height, dst->data, dst->linesize);
-    if (r <= 0) {
+    int done = zimg_ && src->format == dstFmt_ ? zimg_->Scale(src, dst, f) : 0;
+    if (done == 0 && zimgOnly_) {
       av_frame_free(&dst);
-      return f.set(r < 0 ? r : AVERROR(EINVAL), "sws_scale", "");
+      return f.setMessage("EINVAL", "Scaler.scale", "backend 'zimg': the input's planes are not aligned for it");
+    }
+    if (done == 0) {
+      sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format), pool_->width(),
+                                  pool_->height(), dstFmt_, flags_, nullptr, nullptr, nullptr);
+      int r = sws_ ? sws_scale(sws_, src->data, src->linesize, 0, src->height, dst->data, dst->linesize) : AVERROR(EINVAL);
+      if (r <= 0) {
+        av_frame_free(&dst);
+        return sws_ ? f.set(r < 0 ? r : AVERROR(EINVAL), "sws_scale", "") : f.setMessage("EINVAL", "sws_getCachedContext", "cannot convert this input");
+      }
+    } else if (done < 0) {
+      av_frame_free(&dst);
+      return;
     }
     dst->pts = src->pts;
     dst->time_base = src->time_base;
@@ -118,6 +140,8 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
   AVPixelFormat dstFmt_;
   int flags_;
   SwsContext* sws_ = nullptr;
+  std::unique_ptr<ZimgResizer> zimg_;  // same-format resizes, when available
+  bool zimgOnly_ = false;
   std::shared_ptr<ImagePool> pool_;
 };
 

@@ -10,11 +10,13 @@
 //   --verbose      say why each step is (not) needed
 //
 // Steps, each skipped when already satisfied (decided from mtimes, never by
-// hashing trees; the fresh path spawns one process, pkg-config):
+// hashing trees; the fresh path spawns pkg-config twice and nothing else):
 //   a. system  FFmpeg >= 5.1 dev files (pkg-config), ffmpeg/ffprobe CLIs, a C++
 //              compiler, make, python3: apt-get installs what is missing when we
 //              are root (or have passwordless sudo); otherwise one message says
-//              exactly what to install.
+//              exactly what to install. zimg's dev files (libzimg-dev: Scaler's
+//              fast resizes) are best effort: without them the addon builds
+//              with swscale only, and setup warns.
 //   b. npm     `npm ci --ignore-scripts` when node_modules/.package-lock.json is
 //              missing or package-lock.json is newer and differs from it; `npm
 //              install --ignore-scripts` when package.json's dependencies no
@@ -197,6 +199,10 @@ function systemProblems() {
   return { libs, tools, ok: libs.ok && tools.length === 0 };
 }
 
+function hasZimg() {
+  return spawnSync('pkg-config', ['--exists', 'zimg']).status === 0;
+}
+
 function hasChromium() {
   return !!which('chromium') || fs.existsSync('/usr/bin/chromium');
 }
@@ -204,7 +210,7 @@ function hasChromium() {
 function stepSystem() {
   let state = systemProblems();
   const wantChromium = opts.test && !hasChromium();
-  if (state.ok && !wantChromium) return why('system: FFmpeg >= 5.1 and tools present');
+  if (state.ok && !wantChromium && hasZimg()) return why('system: FFmpeg >= 5.1, zimg and tools present');
   lock();
   state = systemProblems();
   const packages = [...DEBIAN_PACKAGES, ...(opts.test ? ['cmake'] : [])];
@@ -241,25 +247,28 @@ function stepSystem() {
     }
   }
 
-  if (opts.test && !hasChromium()) {
-    // Best effort (non-fatal). After a failed install, retry once a day.
-    const failed = path.join(cacheDir, 'chromium-failed');
+  // Best effort (non-fatal) packages. After a failed install, retry once a day.
+  const optional = (pkg, present, purpose) => {
+    if (present()) return;
+    const failed = path.join(cacheDir, `${pkg}-failed`);
     const warn = (m) => {
       endLine();
-      console.warn(`setup: warning: ${m} (the real-player tests need it). Install it with: sudo apt-get install -y --no-install-recommends chromium`);
+      console.warn(`setup: warning: ${m} (${purpose}). Install it with: sudo apt-get install -y --no-install-recommends ${pkg}`);
     };
-    if (Date.now() - mtime(failed) < 24 * 3600e3) return warn(`chromium missing (apt-get failed at ${new Date(mtime(failed)).toISOString()}; rm ${rel(failed)} to retry now)`);
-    if (!prefix) return warn('chromium missing and this user cannot install packages');
+    if (Date.now() - mtime(failed) < 24 * 3600e3) return warn(`${pkg} missing (apt-get failed at ${new Date(mtime(failed)).toISOString()}; rm ${rel(failed)} to retry now)`);
+    if (!prefix) return warn(`${pkg} missing and this user cannot install packages`);
     const t = performance.now();
-    begin('system: installing chromium with apt-get (for real-player tests)');
-    const res = update() ? apt(prefix, 'apt-chromium', ['install', '-y', '--no-install-recommends', 'chromium']) : { ok: false };
-    if (res.ok && hasChromium()) done(`installed (${secs(t)})`);
+    begin(`system: installing ${pkg} with apt-get (${purpose})`);
+    const res = update() ? apt(prefix, `apt-${pkg}`, ['install', '-y', '--no-install-recommends', pkg]) : { ok: false };
+    if (res.ok && present()) done(`installed (${secs(t)})`);
     else {
       fs.mkdirSync(cacheDir, { recursive: true });
       fs.writeFileSync(failed, '');
-      warn('apt-get could not install chromium (see .cache/setup/apt-chromium.log)');
+      warn(`apt-get could not install ${pkg} (see .cache/setup/apt-${pkg}.log)`);
     }
-  }
+  };
+  optional('libzimg-dev', hasZimg, 'Scaler resizes with zimg, about half the CPU of swscale; without it the addon uses swscale');
+  if (opts.test) optional('chromium', hasChromium, 'the real-player tests need it');
 }
 
 // ---------------------------------------------------------------- b. npm

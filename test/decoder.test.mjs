@@ -240,6 +240,7 @@ t.test('wrong arguments throw before native code', async (t) => {
   await t.rejects(Decoder.open(42), TypeError);
   await t.rejects(Decoder.open('x', { timeoutMs: -1 }), RangeError);
   await t.rejects(Decoder.open('x', { threads: 1.5 }), RangeError);
+  await t.rejects(Decoder.open('x', { oneThreadUpTo: -1 }), RangeError);
   const dec = await Decoder.open(await fixtures.h264aac10s());
   t.throws(() => dec.seek(-1), RangeError);
   t.throws(() => dec.streamIndex(9), RangeError);
@@ -257,6 +258,32 @@ t.test('AbortSignal closes the decoder', async (t) => {
   await t.rejects(it.next(), FFmpegError);
   t.ok(dec.closed);
   await dec.close();
+});
+
+// Threads of this process, from the kernel (libavcodec's frame threads are real threads).
+const threadCount = () => fs.readdirSync('/proc/self/task').length;
+
+t.test('oneThreadUpTo: a light video stream decodes without frame threads', async (t) => {
+  const file = await fixtures.video720p5s(); // 1280x720x30 = 27.6 Mpx/s
+  const opened = async (opts) => {
+    const before = threadCount();
+    const dec = await Decoder.open(file, { threads: 6, ...opts });
+    const added = threadCount() - before;
+    let n = 0;
+    for await (const f of dec.frames('video')) {
+      n++;
+      f.free();
+    }
+    await dec.close();
+    return { added, n };
+  };
+  const threaded = await opened({});
+  const light = await opened({ oneThreadUpTo: 1920 * 1080 * 60 });
+  const heavy = await opened({ oneThreadUpTo: 640 * 360 * 30 });
+  t.ok(threaded.added >= 6, `threads: 6 starts frame threads (+${threaded.added})`);
+  t.ok(light.added <= 2, `under the limit: only the reader strand (+${light.added})`);
+  t.ok(heavy.added >= 6, `over the limit: threads applies (+${heavy.added})`);
+  t.same([threaded.n, light.n, heavy.n], [150, 150, 150], 'every frame decodes either way');
 });
 
 endsWithZeroLive(t);

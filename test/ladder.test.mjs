@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveLadder, KeyframeGrid } from 'ffnode';
+import { resolveLadder, KeyframeGrid, balancedEncoderThreads } from 'ffnode';
 
 t.test('default ladder from a 1080p source', async (t) => {
   const l = resolveLadder({ width: 1920, height: 1080, frameRate: 30 });
@@ -52,4 +52,18 @@ t.test('keyframe grid: the first frame at or after each multiple, within half a 
   const k3 = [];
   for (const s of [0, 1, 5.99, 6.5, 13, 18.0]) if (g3.isKey(s)) k3.push(s);
   t.same(k3, [0, 5.99, 13, 18], 'a gap skips grid points instead of stacking keyframes');
+});
+
+t.test("'balanced' encoder threads follow each rung's share of the pixel rate", async (t) => {
+  const l = resolveLadder({ width: 1920, height: 1080, frameRate: 30 });
+  const threads = (cores, ladder = l) => ladder.map((v) => balancedEncoderThreads(ladder, cores).get(v));
+  t.same(threads(2), [2, 1, 1, 1], '2 cores: 1080p 57 % of the pixels → 2 threads, the rest 1');
+  t.same(threads(16), [10, 5, 2, 2], '16 cores: ceil(16 × share), 360p being 6.3 % → 1.01 → 2');
+  t.same(threads(1), [1, 1, 1, 1], 'never below one');
+  const withCopy = resolveLadder({ width: 1920, height: 1080, frameRate: 30 }, [{ passthrough: true }, '720p', '360p']);
+  const m = balancedEncoderThreads(withCopy, 4);
+  t.notOk(m.has(withCopy[0]), 'a passthrough rung encodes nothing and gets no threads');
+  t.same([m.get(withCopy[1]), m.get(withCopy[2])], [4, 1], '720p is 80 % of what is encoded');
+  const mixed = resolveLadder({ width: 1920, height: 1080, frameRate: 60 }, [{ height: 720, frameRate: 60 }, { height: 720, frameRate: 30 }]);
+  t.same(threads(3, mixed), [2, 1], 'frame rate counts: 720p60 is twice the work of 720p30');
 });

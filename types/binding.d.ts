@@ -122,6 +122,8 @@ export interface DecoderOpenOptions {
   decode?: boolean;
   /** decoder threads per stream (0 = auto) */
   threads?: number;
+  /** pixel rate (w×h×fps) up to which video decodes on one thread (0 = off) */
+  oneThreadUpTo?: number;
   /** read input from pushInput() instead of a URL */
   customIO?: boolean;
 }
@@ -157,6 +159,8 @@ export interface ScalerOptions {
   width: number; height: number; format?: string;  // output
   /** sws algorithm: 'bicubic' (default), 'bilinear', 'fast_bilinear', 'lanczos', 'area', 'point' */
   algorithm?: string;
+  /** 'auto' (default): zimg for same-format resizes when built with it, else swscale; or force one */
+  backend?: 'auto' | 'swscale' | 'zimg';
   /** pool frames kept free for reuse (default 8) */
   poolSize?: number;
 }

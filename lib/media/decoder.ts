@@ -31,6 +31,12 @@ export interface DecoderOptions {
   decode?: boolean;
   /** decoder threads per stream (0 = auto) */
   threads?: number;
+  /**
+   * Pixel rate (width × height × fps) up to which a video stream decodes on
+   * one thread whatever `threads` says (0 = off). Frame threads cost CPU and
+   * memory that a light stream doesn't need when decode isn't the bottleneck.
+   */
+  oneThreadUpTo?: number;
   /** aborting closes the decoder; a pending read rejects */
   signal?: AbortSignal;
 }
@@ -78,6 +84,7 @@ export class Decoder {
         timeoutMs: opts.timeoutMs,
         decode: opts.decode,
         threads: opts.threads,
+        oneThreadUpTo: opts.oneThreadUpTo,
         customIO: !isUrl,
       });
     } catch (e) {
@@ -258,5 +265,6 @@ function validateOptions(o: DecoderOptions): void {
   if (o.format !== undefined && typeof o.format !== 'string') throw new TypeError('Decoder.open: format must be a string');
   if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs >= 0)) throw new RangeError('Decoder.open: timeoutMs must be a number >= 0');
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 0 && o.threads <= 64)) throw new RangeError('Decoder.open: threads must be an integer 0..64');
+  if (o.oneThreadUpTo !== undefined && !(typeof o.oneThreadUpTo === 'number' && o.oneThreadUpTo >= 0)) throw new RangeError('Decoder.open: oneThreadUpTo must be a pixel rate >= 0');
   if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw new TypeError('Decoder.open: options.options must be an object');
 }

@@ -25,6 +25,7 @@ import { checkPassthrough } from './passthrough.js';
 import { resolveLadder, type Variant, type VariantSpec } from './ladder.js';
 import type { RenditionCounters } from './sink.js';
 import { VideoVariant } from './video-variant.js';
+import { balancedEncoderThreads, ONE_THREAD_DECODE } from './threads.js';
 
 export interface TranscodeOptions {
   /** output directory (a FileStore) or any SegmentStore */
@@ -49,16 +50,21 @@ export interface TranscodeOptions {
   audio?: AudioOptions | false;
   /** what a slow variant does to a live input: wait (backpressure) or drop frames for that variant */
   slowVariantPolicy?: 'wait' | 'drop';
-  /** frames queued per variant (default 8) */
+  /** frames queued per variant (default 4; encoders buffer their own lookahead, so more only costs memory) */
   queueSize?: number;
   /**
-   * Codec threads per rung. 'balanced' (default): the largest rung uses the
-   * codec's own frame threads, smaller rungs (under half its pixels) one thread
-   * each — rungs already run in parallel, and every extra frame thread costs
-   * memory and some CPU. A number applies to every rung (0 = codec's choice).
+   * Codec threads per rung. 'balanced' (default): each rung gets threads in
+   * proportion to its share of the ladder's pixel rate times the CPU count,
+   * rounded up (on 2 cores a 1080p/720p/480p/360p ladder gets 2/1/1/1) —
+   * rungs already run in parallel, and every extra frame thread costs memory
+   * and some CPU. A number applies to every rung (0 = codec's choice).
    */
   encoderThreads?: 'balanced' | number;
-  /** input options (format, AVOptions, timeouts) */
+  /**
+   * input options (format, AVOptions, timeouts). `threads` defaults to 1 for
+   * software ladders from sources up to 1080p60 (one core decodes those many
+   * times faster than the ladder encodes), else to the codec's choice.
+   */
   input?: Omit<DecoderOptions, 'signal'>;
   signal?: AbortSignal;
   /** ms between progress events (default 500) */
@@ -130,8 +136,11 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
   const started = performance.now();
   const segmentDuration = o.segmentDuration ?? 6;
   const segmentFormat = o.segmentFormat ?? 'cmaf';
-  const queueSize = o.queueSize ?? 8;
-  const dec = await Decoder.open(input, { ...o.input, ...(o.signal ? { signal: o.signal } : {}) });
+  const queueSize = o.queueSize ?? 4;
+  // Software ladders from light sources decode on one thread (docs/performance/benchmark.md).
+  const software = !o.hwDevice && !o.ladder?.some((v) => typeof v === 'object' && v.hwDevice);
+  const oneThreadUpTo = o.input?.threads === undefined && software ? ONE_THREAD_DECODE : 0;
+  const dec = await Decoder.open(input, { oneThreadUpTo, ...o.input, ...(o.signal ? { signal: o.signal } : {}) });
   const variants: VideoVariant[] = [];
   let workers: Promise<void>[] = [];
   let audio: AudioRendition | null = null;
@@ -160,9 +169,8 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
         if (!ladder.length) throw new TypeError(`transcode: ${w}, and no other rung is left`);
       }
     }
-    const maxPixels = Math.max(...ladder.map((v) => v.width * v.height));
-    const encoderThreads = (v: Variant): number =>
-      typeof o.encoderThreads === 'number' ? o.encoderThreads : v.width * v.height * 2 >= maxPixels ? 0 : 1;
+    const balanced = balancedEncoderThreads(ladder);
+    const encoderThreads = (v: Variant): number => (typeof o.encoderThreads === 'number' ? o.encoderThreads : (balanced.get(v) ?? 0));
     const ctx = { source: src, sourceFps, segmentDuration, segmentFormat, sink: presentation, queueSize, encoderThreads, fallback: o.fallback ?? 'software', ...(o.hwDevice ? { hwDevice: o.hwDevice } : {}) } as const;
     for (const v of ladder) variants.push(await VideoVariant.open(v, ctx));
     const srcAudio = o.audio === false ? undefined : dec.audio;

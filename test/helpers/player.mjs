@@ -291,6 +291,11 @@ async function play(page, url, o) {
  */
 // Stall warnings are load noise on a 2-core machine, not a defect of the stream.
 const LOAD_NOISE = ['bufferStalledError', 'bufferNudgeOnStall'];
+// H.264 with B-frames in CMAF starts its first picture a few frames after 0
+// (dts 0, pts = the reorder delay; tfdt can't go negative and hls.js ignores
+// edit lists). When a loaded machine stalls the start, hls.js reports jumping
+// that gap. A jump from 0 to under 0.3 s is that; any other hole is a defect.
+const startGap = (e) => e.details === 'bufferSeekOverHole' && /seeking from 0 to 0?\.[0-2]\d*$/.test(e.message ?? '');
 
 /**
  * The checks a transcoder test makes on a good 2-rung output (320x180 and
@@ -305,7 +310,7 @@ export function assertPlaysLadder(t, r, { server, segmentPath, benign = [] }) {
   const ignore = new Set([...LOAD_NOISE, ...benign]);
   t.comment(summary(r));
   t.equal(r.fatal, null, 'no fatal error');
-  t.same(r.errors.filter((e) => !ignore.has(e.details)), [], 'no player errors');
+  t.same(r.errors.filter((e) => !ignore.has(e.details) && !startGap(e)), [], 'no player errors');
   t.ok(r.currentTime >= 4, `played >= 4 s (${r.currentTime.toFixed(2)})`);
   t.same(r.levels.map((l) => [l.width, l.height]), [[320, 180], [640, 360]], 'both rungs, lowest bitrate first');
   t.ok(r.levels.every((l) => /^avc1\.[0-9a-f]{6}$/.test(l.codecs.split(',')[0]) && l.bitrate > 0), `H.264 codecs strings and bandwidths (${r.levels.map((l) => l.codecs)})`);
