@@ -48,5 +48,6 @@ export type { MpdOptions, MpdRepresentation, MpdSegment, TimelineEntry } from '.
 export { BandwidthMeter, measureBandwidth, nominalBandwidth } from './delivery/bandwidth.js';
 export type { Bandwidth } from './delivery/bandwidth.js';
 export { stats, versions, setLogLevel } from './stats.js';
+export type { Versions } from './stats.js';
 export type { Stats } from './stats.js';
 export type { Rational, AVOptions, MediaType, VideoFrameInit, AudioFrameInit, PacketInit } from '../types/binding.js';

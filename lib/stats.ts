@@ -7,17 +7,24 @@
  * const s = stats();
  * if (s.frames || s.packets || s.objects) console.warn('still alive', s);
  */
-import type { NativeStats } from '../types/binding.js';
+import type { NativeStats, Versions } from '../types/binding.js';
 import { native } from './native/binding.js';
 
 export type Stats = NativeStats;
+export type { Versions };
 
 export function stats(): Stats {
   return native.stats();
 }
 
-/** Versions of the libav* libraries ffnode runs on. */
-export function versions(): Record<string, string> {
+/**
+ * Versions of the libav* libraries ffnode runs on, and of zimg (null when the
+ * addon was built without it and every resize runs on swscale).
+ *
+ * @example
+ * versions().libavcodec // '59.37.100'
+ */
+export function versions(): Versions {
   return native.versions();
 }
 

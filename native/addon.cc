@@ -4,6 +4,7 @@
 #include "packet.h"
 #include "objects.h"
 #include "devices.h"
+#include "zimg_resizer.h"
 
 extern "C" {
 #include <libswresample/swresample.h>
@@ -48,6 +49,8 @@ static Napi::Value Versions(const Napi::CallbackInfo& info) {
   o.Set("libswscale", ver(swscale_version()));
   o.Set("libswresample", ver(swresample_version()));
   o.Set("libavdevice", DevicesVersion());  // loaded on first use of a device format
+  std::string zimg = ZimgResizer::Version();
+  o.Set("zimg", zimg.empty() ? env.Null() : Napi::String::New(env, zimg));  // null: resizes use swscale
   return o;
 }
 

@@ -92,6 +92,12 @@ bool ZimgResizer::Supports(AVPixelFormat fmt, const std::string& algorithm) {
   return layoutOf(fmt, l) && filterOf(algorithm, f, a, b);
 }
 
+std::string ZimgResizer::Version() {
+  unsigned a = 0, b = 0, c = 0;
+  zimg_get_version_info(&a, &b, &c);
+  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c);
+}
+
 ZimgResizer::~ZimgResizer() {
   zimg_filter_graph_free(graph_);
   av_free(tmp_);
@@ -183,6 +189,7 @@ int ZimgResizer::Scale(const AVFrame* src, AVFrame* dst, Failure& f) {
 #else  // built without zimg: every resize goes to swscale
 
 bool ZimgResizer::Supports(AVPixelFormat, const std::string&) { return false; }
+std::string ZimgResizer::Version() { return ""; }
 ZimgResizer::~ZimgResizer() {}
 int ZimgResizer::Scale(const AVFrame*, AVFrame*, Failure&) { return 0; }
 bool ZimgResizer::Build(const AVFrame*, const AVFrame*, int, Failure&) { return false; }

@@ -18,6 +18,8 @@ class ZimgResizer {
  public:
   // True when this build has zimg and it can resize `fmt` frames with `algorithm`.
   static bool Supports(AVPixelFormat fmt, const std::string& algorithm);
+  // "major.minor.micro" of the zimg in use, or "" when built without it.
+  static std::string Version();
   ZimgResizer(const std::string& algorithm) : algorithm_(algorithm) {}
   ~ZimgResizer();
   ZimgResizer(const ZimgResizer&) = delete;

@@ -52,6 +52,9 @@ function checkAddon(t, file) {
   if (r.status !== 0) return;
   const o = JSON.parse(r.stdout);
   t.ok(Number.parseInt(o.v.libavcodec, 10) >= 59, `libavcodec ${o.v.libavcodec} >= 59`);
+  // setup installs libzimg-dev; both builds must then pick it up (media/scaling.md)
+  const zimg = spawnSync('pkg-config', ['--modversion', 'zimg'], { encoding: 'utf8' }).stdout.trim();
+  t.equal(o.v.zimg, zimg, `built with the system's zimg (${zimg})`);
   t.equal(o.live, 1, 'one live frame while allocated');
   t.equal(o.linesize0, 64, 'no padding for a 64-pixel row');
   t.equal(o.plane0, 64 * 48, 'plane 0 is 64x48 bytes');

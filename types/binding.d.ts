@@ -10,6 +10,14 @@ export type MediaType = 'video' | 'audio' | 'subtitle' | 'data' | 'attachment' |
 export type OptionValue = string | number | boolean;
 export type AVOptions = Record<string, OptionValue | undefined>;
 
+/** library versions the addon runs on (libavdevice: the one it loads on first device input) */
+export interface Versions {
+  ffmpeg: string; libavcodec: string; libavformat: string; libavutil: string;
+  libswscale: string; libswresample: string; libavdevice: string;
+  /** null when built without zimg: every resize runs on swscale */
+  zimg: string | null;
+}
+
 export interface NativeStats {
   frames: number; packets: number; objects: number;
   frameBytes: number; packetBytes: number; poolBytes: number;
@@ -266,6 +274,6 @@ export interface Binding {
   Encoder: typeof Encoder; Remuxer: typeof Remuxer; Segmenter: typeof Segmenter;
   stats(): NativeStats;
   setErrorClass(ctor: new (message: string, code: number, name: string, op: string) => Error): void;
-  versions(): Record<string, string>;
+  versions(): Versions;
   setLogLevel(level: 'quiet' | 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose' | 'debug'): void;
 }
