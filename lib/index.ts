@@ -29,7 +29,7 @@ export { remux } from './media/remuxer.js';
 export type { RemuxOptions, RemuxResult, RemuxCallOptions } from './media/remuxer.js';
 export { Segmenter } from './media/segmenter.js';
 export type { SegmentInfo, SegmenterOptions } from './media/segmenter.js';
-export { transcode, Transcode } from './transcoding/transcode.js';
+export { transcode, Transcode, sharedTimeOffset } from './transcoding/transcode.js';
 export type { TranscodeOptions, TranscodeResult, Progress } from './transcoding/transcode.js';
 export { resolveLadder, RUNGS, DEFAULT_LADDER } from './transcoding/ladder.js';
 export { balancedEncoderThreads, ONE_THREAD_DECODE } from './transcoding/threads.js';

@@ -252,6 +252,7 @@ Napi::Object codecParamsToJs(Napi::Env env, const AVCodecParameters* par) {
     o.Set("height", par->height);
     const char* pf = av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format));
     o.Set("pixelFormat", pf ? Napi::Value(Napi::String::New(env, pf)) : env.Null());
+    o.Set("videoDelay", par->video_delay);  // frames of reordering (B-frames): first dts is this many frames before pts
   } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
     o.Set("sampleRate", par->sample_rate);
     o.Set("channels", par->ch_layout.nb_channels);
@@ -261,6 +262,7 @@ Napi::Object codecParamsToJs(Napi::Env env, const AVCodecParameters* par) {
     const char* sf = av_get_sample_fmt_name(static_cast<AVSampleFormat>(par->format));
     o.Set("sampleFormat", sf ? Napi::Value(Napi::String::New(env, sf)) : env.Null());
     o.Set("frameSize", par->frame_size);
+    o.Set("initialPadding", par->initial_padding);  // priming samples before the first real one (AAC: 1024)
   }
   std::string cs = rfc6381(par);
   o.Set("codecString", cs.empty() ? env.Null() : Napi::Value(Napi::String::New(env, cs)));

@@ -138,6 +138,8 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     if (format != "cmaf" && format != "mpegts") throw Napi::TypeError::New(env, "Segmenter.open: format must be 'cmaf' or 'mpegts'");
     double dur = getNumber(o, "segmentDuration", -1);
     if (!(dur >= 0.1 && dur <= 60)) throw Napi::RangeError::New(env, "Segmenter.open: segmentDuration must be 0.1..60 seconds");
+    double offset = getNumber(o, "timeOffset", 0);
+    if (!(offset >= 0 && offset <= 3600)) throw Napi::RangeError::New(env, "Segmenter.open: timeOffset must be 0..3600 seconds");
     Napi::Value sv = o.Get("streams");
     if (!sv.IsArray() || sv.As<Napi::Array>().Length() == 0) throw Napi::TypeError::New(env, "Segmenter.open: streams must be a non-empty array");
     Napi::Array streams = sv.As<Napi::Array>();
@@ -162,6 +164,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     nStreams_ = static_cast<int>(pars->v.size());
     cmaf_ = format == "cmaf";
     durUs_ = static_cast<int64_t>(dur * 1e6 + 0.5);
+    offsetUs_ = static_cast<int64_t>(offset * 1e6 + 0.5);
     // The init bytes travel in this call's own result: a call queued after
     // open (even close()) may already run when the completion reaches JS.
     auto init = std::make_shared<std::vector<uint8_t>>();
@@ -216,6 +219,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     cutAnyPacket_ = oc_->streams[cut_]->codecpar->codec_type != AVMEDIA_TYPE_VIDEO;
     inTb_ = tbs;
     lastDts_.assign(pars.size(), AV_NOPTS_VALUE);
+    held_.assign(pars.size(), {});
     AVDictionary* opts = nullptr;
     if (cmaf_) {
       // empty_moov: write_header emits ftyp+moov (the init segment) at once;
@@ -326,10 +330,48 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     return !f.failed;
   }
 
+  // Matroska (and other pts-only containers) leave dts unset on the first
+  // packets of a stream with B-frames, until the demuxer knows the reorder
+  // delay. Those packets are held (at most kMaxHeld per stream) and get dts
+  // counted back, one frame apart, from the first packet that has one.
+  static constexpr size_t kMaxHeld = 16;
+
+  // Assigns dts to `held` (decode order) so they end one frame before
+  // `next`, the first packet with a dts.
+  static bool Backfill(std::vector<AVPacket*>& held, const AVPacket* next, const std::string& which, Failure& f) {
+    std::vector<int64_t> ts{next->pts};
+    for (AVPacket* q : held) ts.push_back(q->pts);
+    std::sort(ts.begin(), ts.end());
+    // One frame: the packets' duration, else the smallest gap between their pictures' times.
+    int64_t step = next->duration > 0 ? next->duration : 0;
+    for (AVPacket* q : held)
+      if (q->duration > 0 && (step == 0 || q->duration < step)) step = q->duration;
+    if (step == 0)
+      for (size_t i = 1; i < ts.size(); i++)
+        if (ts[i] > ts[i - 1] && (step == 0 || ts[i] - ts[i - 1] < step)) step = ts[i] - ts[i - 1];
+    int64_t end = next->dts;
+    for (int64_t s : {step, int64_t(1)}) {
+      if (s <= 0) continue;
+      bool ok = true;
+      for (size_t j = 0; j < held.size(); j++) {
+        held[j]->dts = end - static_cast<int64_t>(held.size() - j) * s;
+        ok = ok && held[j]->pts >= held[j]->dts;
+      }
+      if (ok) return true;
+    }
+    f.setMessage("EINVAL", "Segmenter.write", which + ": no decode timestamps fit the packets before it");
+    return false;
+  }
+
   void DoWrite(std::vector<AVPacket*>& pkts, std::vector<Segment>& out, Failure& f) {
     if (!Usable(f, "Segmenter.write")) return;
-    // Check the whole batch first so a bad one writes nothing.
+    // Check the whole batch first so a bad one writes nothing (and holds nothing new).
     std::vector<int64_t> last = lastDts_;
+    std::vector<std::vector<AVPacket*>> held = held_;
+    std::vector<AVPacket*> order, fresh;  // write order; packets newly held by us
+    auto fail = [&fresh] {
+      for (AVPacket*& q : fresh) av_packet_free(&q);
+    };
     for (size_t i = 0; i < pkts.size(); i++) {
       AVPacket* p = pkts[i];
       int si = p->stream_index;
@@ -337,29 +379,90 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
       AVRational dst = oc_->streams[si]->time_base;
       av_packet_rescale_ts(p, src, dst);
       p->time_base = dst;
-      if (p->dts == AV_NOPTS_VALUE) p->dts = p->pts;
-      if (p->pts == AV_NOPTS_VALUE) p->pts = p->dts;
       std::string which = "packet " + std::to_string(i) + " (stream " + std::to_string(si) + ")";
-      if (p->dts == AV_NOPTS_VALUE) return f.setMessage("EINVAL", "Segmenter.write", which + " has no timestamps");
+      if (p->dts == AV_NOPTS_VALUE && p->pts == AV_NOPTS_VALUE) return fail(), f.setMessage("EINVAL", "Segmenter.write", which + " has no timestamps");
       // Far beyond any real media time: the grid arithmetic below would overflow.
       constexpr int64_t kLimit = int64_t(1) << 52;
-      if (p->pts > kLimit || p->pts < -kLimit || p->dts > kLimit || p->dts < -kLimit)
-        return f.setMessage("EINVAL", "Segmenter.write", which + ": timestamp out of range");
-      if (p->pts < p->dts) return f.setMessage("EINVAL", "Segmenter.write", which + ": pts < dts");
+      auto out_of_range = [](int64_t t) { return t != AV_NOPTS_VALUE && (t > kLimit || t < -kLimit); };
+      if (out_of_range(p->pts) || out_of_range(p->dts)) return fail(), f.setMessage("EINVAL", "Segmenter.write", which + ": timestamp out of range");
+      if (offsetUs_) {  // after the range check: no overflow
+        // Every rendition of a presentation adds the same offset, so all keep
+        // one timeline even when each starts with its own negative dts.
+        int64_t off = av_rescale_q(offsetUs_, AV_TIME_BASE_Q, dst);
+        if (p->pts != AV_NOPTS_VALUE) p->pts += off;
+        if (p->dts != AV_NOPTS_VALUE) p->dts += off;
+      }
+      bool video = oc_->streams[si]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+      if (p->dts == AV_NOPTS_VALUE && video && last[si] == AV_NOPTS_VALUE) {
+        if (held[si].size() >= kMaxHeld)
+          return fail(), f.setMessage("EINVAL", "Segmenter.write", which + ": no decode timestamp in the stream's first " + std::to_string(kMaxHeld) + " packets");
+        AVPacket* own = av_packet_clone(p);
+        if (!own) return fail(), f.set(AVERROR(ENOMEM), "Segmenter.write", which);
+        fresh.push_back(own);
+        held[si].push_back(own);
+        continue;
+      }
+      if (p->dts == AV_NOPTS_VALUE) p->dts = p->pts;
+      if (p->pts == AV_NOPTS_VALUE) p->pts = p->dts;
+      if (!held[si].empty()) {
+        if (!Backfill(held[si], p, which, f)) return fail();
+        order.insert(order.end(), held[si].begin(), held[si].end());
+        held[si].clear();
+        last[si] = p->dts - 1;
+      }
+      if (p->pts < p->dts) return fail(), f.setMessage("EINVAL", "Segmenter.write", which + ": pts < dts");
       if (last[si] != AV_NOPTS_VALUE && p->dts <= last[si])
-        return f.setMessage("EINVAL", "Segmenter.write", which + ": non-monotonic dts " + std::to_string(p->dts) + " after " + std::to_string(last[si]));
+        return fail(), f.setMessage("EINVAL", "Segmenter.write", which + ": non-monotonic dts " + std::to_string(p->dts) + " after " + std::to_string(last[si]));
       last[si] = p->dts;
+      order.push_back(p);
     }
-    for (AVPacket* p : pkts) {
+    // Packets we hold (earlier or in this batch) are ours to free once written.
+    std::vector<AVPacket*> owned;
+    for (int si = 0; si < nStreams_; si++)
+      for (AVPacket* q : held_[si])
+        if (std::find(held[si].begin(), held[si].end(), q) == held[si].end()) owned.push_back(q);
+    for (AVPacket* q : fresh)
+      if (std::find(order.begin(), order.end(), q) != order.end()) owned.push_back(q);
+    held_ = std::move(held);
+    WritePackets(order, out, f);
+    for (AVPacket*& q : owned) av_packet_free(&q);
+  }
+
+  void WritePackets(std::vector<AVPacket*>& order, std::vector<Segment>& out, Failure& f) {
+    for (AVPacket* p : order) {
+      if (broken_) {
+        av_packet_unref(p);
+        continue;
+      }
       int si = p->stream_index;
       int64_t dts = p->dts;  // Put() consumes the packet
       if (!Put(p, out, f)) {
         broken_ = true;  // the muxer may hold half a packet: stop here
         brokenWhy_ = f.message;
-        return;
+        continue;
       }
       lastDts_[si] = dts;
     }
+  }
+
+  // finish(): packets still held never met one with a dts. Increasing pts
+  // means no reordering, so dts = pts; anything else can't be timed.
+  bool FlushHeld(std::vector<Segment>& out, Failure& f) {
+    std::vector<AVPacket*> order;
+    bool ok = true;
+    for (int si = 0; si < nStreams_; si++) {
+      for (size_t j = 0; j < held_[si].size(); j++) {
+        AVPacket* q = held_[si][j];
+        q->dts = q->pts;
+        ok = ok && (j == 0 || q->pts > held_[si][j - 1]->pts);
+        order.push_back(q);
+      }
+      held_[si].clear();
+    }
+    if (ok) WritePackets(order, out, f);
+    for (AVPacket*& q : order) av_packet_free(&q);
+    if (!ok) f.setMessage("EINVAL", "Segmenter.finish", "reordered video packets never got decode timestamps");
+    return ok && !f.failed;
   }
 
   bool OnGrid(int64_t pts) const {
@@ -443,6 +546,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
           std::lock_guard<std::mutex> lk(life_.mu);
           if (finished_ && oc_) return;  // a second finish(): nothing left
           if (!Usable(f, "Segmenter.finish")) return;
+          if (!FlushHeld(*out, f)) return;
           if (segHasData_ && !Cut(*out, AV_NOPTS_VALUE, f)) return;
           finished_ = true;
           int r = av_write_trailer(oc_);
@@ -514,6 +618,9 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
       avio_context_free(&pb_);
     }
     for (AVBSFContext*& b : adts_) av_bsf_free(&b);
+    for (auto& h : held_)
+      for (AVPacket*& q : h) av_packet_free(&q);
+    held_.clear();
     buf_.clear();
     buf_.shrink_to_fit();
     init_.clear();
@@ -535,6 +642,8 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
   std::vector<AVRational> inTb_;
   std::vector<AVBSFContext*> adts_;  // per stream: ADTS stripper for cmaf, or null
   std::vector<int64_t> lastDts_;  // per stream, output time base
+  int64_t offsetUs_ = 0;          // timeOffset, added to every timestamp
+  std::vector<std::vector<AVPacket*>> held_;  // per stream: leading packets waiting for a dts (ours)
   int cut_ = -1;                   // stream whose packets decide cuts (first video)
   bool cutAnyPacket_ = false;
   int64_t origin_ = AV_NOPTS_VALUE;  // grid origin: first pts of the cut stream

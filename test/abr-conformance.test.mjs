@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseMpd } from 'mpd-parser';
 import { transcode, stats } from 'ffnode';
-import { ffprobe, h264aac12s } from './helpers/media.mjs';
+import { ffprobe, fixture, h264aac12s } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 import { parseM3u8 } from './delivery-helpers.mjs';
 
@@ -167,6 +167,31 @@ t.test('passthrough rung: copied when the source GOP fits the grid, dropped with
   t.same(nofit.variants.map((v) => v.id), ['v360p']);
   t.match(nofit.warnings[0], /no source keyframe at 4\.000 s/);
   t.same(warnings, nofit.warnings);
+});
+
+t.test('passthrough from Matroska with B-frames (leading packets without dts) lines up with the encoded rung', async (t) => {
+  const src = fixture('pt-bframes.mkv', ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=8', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p']);
+  const out = path.join(tmp, 'pt-mkv');
+  const r = await transcode(src, { out, ladder: [{ passthrough: true }, { height: 180, bitrate: 300_000 }], segmentDuration: 2, preset: 'ultrafast' }).done;
+  t.same(r.variants.map((v) => [v.id, v.passthrough]), [['source', true], ['v180p', false]]);
+  t.same(r.renditions.map((c) => c.frames), [240, 240], 'every frame in both rungs');
+  for (const n of [0, 3]) {
+    const a = probeSegment(out, 'source', `seg_${n}.m4s`);
+    const b = probeSegment(out, 'v180p', `seg_${n}.m4s`);
+    t.ok(Math.abs(a.start - b.start) < 0.002, `segment ${n}: copied starts at ${a.start}, encoded at ${b.start}`);
+    t.equal(a.count, 60);
+  }
+});
+
+t.test('one timeline: rungs with and without B-frames and the primed AAC all map source time 0 to the same output time', async (t) => {
+  const out = path.join(tmp, 'sync');
+  await transcode(h264aac12s(60), { out, ladder: ['360p', { height: 180, bitrate: 300_000, preset: 'ultrafast' }], segmentDuration: 4 }).done;
+  const first = (r) => probeSegment(out, r, 'seg_0.m4s');
+  const bframes = first('v360p'), none = first('v180p'), aac = first('a128k');
+  t.ok(Number(bframes.first.dts_time) < bframes.start, `veryfast has B-frames: first dts ${bframes.first.dts_time} before first picture ${bframes.start}`);
+  t.ok(Math.abs(bframes.start - none.start) < 0.001, `first pictures: ${bframes.start} (B-frames) and ${none.start} (none)`);
+  const audioContent = aac.start + 1024 / 48000; // after the encoder's priming samples
+  t.ok(Math.abs(audioContent - bframes.start) < 0.001, `audio content starts at ${audioContent.toFixed(4)}, video at ${bframes.start}`);
 });
 
 t.test('slow variants drop frames under the live policy, and the output stays valid', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveLadder, KeyframeGrid, balancedEncoderThreads } from 'ffnode';
+import { resolveLadder, KeyframeGrid, balancedEncoderThreads, sharedTimeOffset } from 'ffnode';
 
 t.test('default ladder from a 1080p source', async (t) => {
   const l = resolveLadder({ width: 1920, height: 1080, frameRate: 30 });
@@ -66,4 +66,11 @@ t.test("'balanced' encoder threads follow each rung's share of the pixel rate", 
   t.same([m.get(withCopy[1]), m.get(withCopy[2])], [4, 1], '720p is 80 % of what is encoded');
   const mixed = resolveLadder({ width: 1920, height: 1080, frameRate: 60 }, [{ height: 720, frameRate: 60 }, { height: 720, frameRate: 30 }]);
   t.same(threads(3, mixed), [2, 1], 'frame rate counts: 720p60 is twice the work of 720p30');
+});
+
+t.test('sharedTimeOffset: the largest start delay, rounded up to the millisecond', async (t) => {
+  t.equal(sharedTimeOffset([2 / 30, 0, 1024 / 48000]), 0.067);
+  t.equal(sharedTimeOffset([0.05]), 0.05, 'an exact millisecond stays');
+  t.equal(sharedTimeOffset([]), 0);
+  t.equal(sharedTimeOffset([NaN, -1]), 0, 'nothing negative or undefined');
 });

@@ -98,6 +98,10 @@ export interface CodecParameters {
   width?: number; height?: number; pixelFormat?: string | null;
   sampleRate?: number; channels?: number; channelLayout?: string | null; sampleFormat?: string | null;
   frameSize?: number;
+  /** video: frames of reordering (B-frames); the first dts is this many frames before the first pts */
+  videoDelay?: number;
+  /** audio: priming samples before the first real one (AAC: 1024) */
+  initialPadding?: number;
   /** RFC 6381 codecs string, e.g. 'avc1.64001f', 'mp4a.40.2' */
   codecString: string | null;
   extradata: Buffer | null;
@@ -252,6 +256,12 @@ export interface SegmenterOptions {
   streams: SegmenterStream[];
   /** target seconds; cut at the first keyframe of stream 0 at or after each multiple */
   segmentDuration: number;
+  /**
+   * seconds added to every timestamp (default 0). Renditions of one
+   * presentation use the same offset, large enough for every stream's
+   * negative start (B-frame dts, audio priming), so they share one timeline.
+   */
+  timeOffset?: number;
 }
 export interface SegmentInfo {
   sequence: number; start: number; duration: number; size: number;

@@ -35,6 +35,8 @@ export class Segmenter {
     if (!Array.isArray(opts.streams) || opts.streams.length === 0) throw new TypeError('Segmenter.open: streams must be a non-empty array');
     if (typeof opts.segmentDuration !== 'number' || !(opts.segmentDuration >= 0.1 && opts.segmentDuration <= 60))
       throw new RangeError('Segmenter.open: segmentDuration must be 0.1..60 seconds');
+    if (opts.timeOffset !== undefined && !(typeof opts.timeOffset === 'number' && opts.timeOffset >= 0 && opts.timeOffset <= 3600))
+      throw new RangeError('Segmenter.open: timeOffset must be 0..3600 seconds');
     const n = new native.Segmenter();
     try {
       const { init } = await n.open(opts);

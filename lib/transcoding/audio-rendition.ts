@@ -23,48 +23,69 @@ export interface AudioOptions {
   language?: string;
 }
 
+export interface AudioContext {
+  segmentDuration: number;
+  segmentFormat: SegmentFormat;
+  sink: SegmentSink;
+  queueSize: number;
+}
+
 export class AudioRendition {
   readonly counters: RenditionCounters;
   readonly queue: FrameQueue;
   readonly #sink: SegmentSink;
   readonly #resampler: Resampler;
   readonly #encoder: Encoder;
-  readonly #segmenter: Segmenter;
+  readonly #ctx: AudioContext;
+  readonly #info: { bitrate: number; sampleRate: number; language: string };
+  #segmenter: Segmenter | null = null;
 
-  private constructor(id: string, sink: SegmentSink, queueSize: number, r: Resampler, e: Encoder, s: Segmenter) {
+  private constructor(id: string, ctx: AudioContext, r: Resampler, e: Encoder, info: { bitrate: number; sampleRate: number; language: string }) {
     this.counters = { id, frames: 0, dropped: 0, segments: 0, bytes: 0 };
-    this.queue = new FrameQueue(queueSize);
-    this.#sink = sink;
+    this.queue = new FrameQueue(ctx.queueSize);
+    this.#sink = ctx.sink;
+    this.#ctx = ctx;
     this.#resampler = r;
     this.#encoder = e;
-    this.#segmenter = s;
+    this.#info = info;
   }
 
-  static async open(o: AudioOptions, ctx: { segmentDuration: number; segmentFormat: SegmentFormat; sink: SegmentSink; queueSize: number }): Promise<AudioRendition> {
+  /** Seconds the encoded audio starts before its source (encoder priming, e.g. AAC's 1024 samples). */
+  get startDelay(): number {
+    return (this.#encoder.parameters.initialPadding ?? 0) / this.#info.sampleRate;
+  }
+
+  static async open(o: AudioOptions, ctx: AudioContext): Promise<AudioRendition> {
     const bitrate = o.bitrate ?? 128_000;
     const sampleRate = o.sampleRate ?? 48_000;
     const channelLayout = o.channelLayout ?? 'stereo';
     const encoder = await Encoder.open({ codec: o.codec ?? 'aac', sampleRate, channelLayout, bitRate: bitrate });
-    let resampler: Resampler | null = null;
     try {
-      resampler = new Resampler({ sampleRate, channelLayout, format: encoder.parameters.sampleFormat ?? 'fltp', frameSize: encoder.frameSize });
-      const segmenter = await Segmenter.open({
-        format: ctx.segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration: ctx.segmentDuration,
-        streams: [{ parameters: encoder.parameters, timeBase: encoder.timeBase }],
-      });
-      const id = `a${Math.round(bitrate / 1000)}k`;
-      const a = new AudioRendition(id, ctx.sink, ctx.queueSize, resampler, encoder, segmenter);
-      ctx.sink.addRendition({
-        id, type: 'audio', codecs: encoder.parameters.codecString ?? '', bitrate, sampleRate,
-        channels: encoder.parameters.channels ?? 2, language: o.language ?? 'und',
-      });
-      if (segmenter.init) await ctx.sink.setInit(id, segmenter.init);
-      return a;
+      const resampler = new Resampler({ sampleRate, channelLayout, format: encoder.parameters.sampleFormat ?? 'fltp', frameSize: encoder.frameSize });
+      return new AudioRendition(`a${Math.round(bitrate / 1000)}k`, ctx, resampler, encoder, { bitrate, sampleRate, language: o.language ?? 'und' });
     } catch (e) {
-      resampler?.close();
       await encoder.close();
       throw e;
     }
+  }
+
+  /**
+   * Opens the segmenter, on the presentation's shared timeline (`timeOffset`
+   * seconds added to every timestamp), and announces the rendition.
+   */
+  async package(timeOffset: number): Promise<void> {
+    const { bitrate, sampleRate, language } = this.#info;
+    const encoder = this.#encoder;
+    this.#segmenter = await Segmenter.open({
+      format: this.#ctx.segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration: this.#ctx.segmentDuration, timeOffset,
+      streams: [{ parameters: encoder.parameters, timeBase: encoder.timeBase }],
+    });
+    const id = this.counters.id;
+    this.#sink.addRendition({
+      id, type: 'audio', codecs: encoder.parameters.codecString ?? '', bitrate, sampleRate,
+      channels: encoder.parameters.channels ?? 2, language,
+    });
+    if (this.#segmenter.init) await this.#sink.setInit(id, this.#segmenter.init);
   }
 
   /** The worker loop: until the queue ends, then flush resampler, encoder, segmenter. */
@@ -78,7 +99,7 @@ export class AudioRendition {
     }
     await this.#convert(null);
     await this.#write(await this.#encoder.encode(null));
-    await deliver(this.#sink, this.counters, await this.#segmenter.finish());
+    await deliver(this.#sink, this.counters, await this.#segmenter!.finish());
   }
 
   async #convert(f: Frame | null): Promise<void> {
@@ -94,7 +115,7 @@ export class AudioRendition {
 
   async #write(packets: Packet[]): Promise<void> {
     try {
-      if (packets.length) await deliver(this.#sink, this.counters, await this.#segmenter.write(packets));
+      if (packets.length) await deliver(this.#sink, this.counters, await this.#segmenter!.write(packets));
     } finally {
       for (const p of packets) p.free();
     }
@@ -104,6 +125,6 @@ export class AudioRendition {
     this.queue.discard();
     this.#resampler.close();
     await this.#encoder.close();
-    await this.#segmenter.close();
+    await this.#segmenter?.close();
   }
 }

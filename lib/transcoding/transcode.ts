@@ -129,6 +129,12 @@ function validate(o: TranscodeOptions): TranscodeOptions {
   return o;
 }
 
+/** The largest start delay, rounded up to the millisecond (0 when nothing starts early). */
+export function sharedTimeOffset(delays: readonly number[]): number {
+  const d = Math.max(0, ...delays.filter((x) => Number.isFinite(x)));
+  return Math.ceil(d * 1000 - 1e-6) / 1000;
+}
+
 const seconds = (f: Frame): number => ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
 
 async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void): Promise<TranscodeResult> {
@@ -175,6 +181,12 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     for (const v of ladder) variants.push(await VideoVariant.open(v, ctx));
     const srcAudio = o.audio === false ? undefined : dec.audio;
     if (srcAudio?.decodable) audio = await AudioRendition.open(o.audio || {}, { segmentDuration, segmentFormat, sink: presentation, queueSize: queueSize * 4 });
+    // One timeline for every rendition: each starts its dts before its first
+    // picture/sample by its own delay (B-frames, AAC priming); all add the
+    // largest, so source time t is the same output time in all of them.
+    const timeOffset = sharedTimeOffset([...variants.map((v) => v.startDelay), audio?.startDelay ?? 0]);
+    for (const v of variants) await v.package(timeOffset);
+    await audio?.package(timeOffset);
 
     workers = [...variants.map((v) => v.run()), ...(audio ? [audio.run()] : [])];
     // A failing rung stops the whole job at once: the input closes and every

@@ -38,6 +38,7 @@ export class VideoVariant {
   #scaler: Scaler | null = null;
   #encoder: Encoder | null = null;
   #segmenter!: Segmenter;
+  #output!: { parameters: StreamInfo; timeBase: Rational };
   #packets: Packet[] = [];
   #nextOut = -Infinity; // frame-rate decimation: next output time (s)
 
@@ -60,7 +61,7 @@ export class VideoVariant {
   }
 
   async #open(): Promise<void> {
-    const { source, segmentDuration, segmentFormat, sink } = this.#ctx;
+    const { source, segmentDuration } = this.#ctx;
     const v = this.variant;
     let parameters = source as StreamInfo;
     let timeBase: Rational = source.timeBase;
@@ -83,7 +84,28 @@ export class VideoVariant {
       parameters = this.#encoder.parameters as StreamInfo;
       timeBase = this.#encoder.timeBase;
     }
-    this.#segmenter = await Segmenter.open({ format: segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration, streams: [{ parameters, timeBase }] });
+    this.#output = { parameters, timeBase };
+  }
+
+  /**
+   * Seconds the rung's first dts lies before its first picture: the codec's
+   * reordering (B-frames) — the encoder's for encoded rungs, the source's for
+   * passthrough.
+   */
+  get startDelay(): number {
+    const frames = this.#output.parameters.videoDelay ?? 0;
+    return frames / (this.variant.passthrough ? this.#ctx.sourceFps : this.variant.frameRate);
+  }
+
+  /**
+   * Opens the segmenter, on the presentation's shared timeline (`timeOffset`
+   * seconds added to every timestamp), and announces the rendition.
+   */
+  async package(timeOffset: number): Promise<void> {
+    const { segmentDuration, segmentFormat, sink } = this.#ctx;
+    const { parameters, timeBase } = this.#output;
+    const v = this.variant;
+    this.#segmenter = await Segmenter.open({ format: segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration, timeOffset, streams: [{ parameters, timeBase }] });
     sink.addRendition({
       id: v.id, type: 'video', codecs: parameters.codecString ?? '', bitrate: v.bitrate,
       width: v.width, height: v.height, frameRate: v.frameRate,
