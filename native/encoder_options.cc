@@ -332,7 +332,24 @@ AVPixelFormat defaultPixFmt(const AVCodec* c) {
 }
 
 // Checks the format/rate against what the encoder lists; "" when fine.
+// Encoders of the linked libavcodec that corrupt memory or abort the whole
+// process on valid input (reproduced with the ffmpeg CLI of the same build):
+// refused at open, since a crash would take every stream in the process.
+static std::string knownUnsafe(const AVCodec* codec, const AVCodecContext* c) {
+  // FFmpeg 5.1 rpza: heap corruption / SIGSEGV on ordinary pictures (testsrc2
+  // at 12x12..32x32, noise at 96x96), av_assert0 at 1x1.
+  if (codec->id == AV_CODEC_ID_RPZA && LIBAVCODEC_VERSION_MAJOR < 61)
+    return "the rpza encoder of this FFmpeg (libavcodec " AV_STRINGIFY(LIBAVCODEC_VERSION_MAJOR) ") corrupts memory on ordinary input; refused";
+  // flashsv: its packet is sized from the picture, too small for a 1-pixel
+  // row or column, and put_bits aborts (av_assert0).
+  if (codec->id == AV_CODEC_ID_FLASHSV && (c->width < 2 || c->height < 2))
+    return "flashsv needs a picture of at least 2x2 (smaller aborts inside libavcodec)";
+  return "";
+}
+
 std::string supportCheck(const AVCodec* codec, const AVCodecContext* c, bool hwFrames) {
+  std::string unsafe = knownUnsafe(codec, c);
+  if (!unsafe.empty()) return unsafe;
   std::string list;
   bool ok = true;
   if (c->codec_type == AVMEDIA_TYPE_VIDEO && codec->pix_fmts && !hwFrames) {

@@ -2,7 +2,7 @@
 // or leaked an untyped error. They must end in a typed error, quickly.
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { Frame, Packet, FramePool, Resampler, Segmenter, Decoder, FFmpegError, stats } from 'ffnode';
+import { Frame, Packet, FramePool, Resampler, Segmenter, Decoder, Encoder, FFmpegError, stats } from 'ffnode';
 import { fixtures } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 
@@ -70,6 +70,22 @@ t.test('freed handles and hardware formats: TypeError, not a plain Error', async
   t.equal(big.dts, null);
   big.free();
   t.equal(stats().frames + stats().packets, 0);
+});
+
+t.test('encoders that crash the linked libavcodec are refused at open, with a reason', async (t) => {
+  // FFmpeg 5.1: rpza corrupts the heap on ordinary pictures, flashsv aborts on a 1-pixel side.
+  const e1 = await Encoder.open({ codec: 'rpza', width: 32, height: 32, frameRate: [10, 1] }).then(() => null, (e) => e);
+  t.type(e1, FFmpegError);
+  t.match(e1, { errorName: 'EINVAL', message: /rpza encoder of this FFmpeg .* corrupts memory/ });
+  const e2 = await Encoder.open({ codec: 'flashsv', width: 1, height: 16, frameRate: [10, 1] }).then(() => null, (e) => e);
+  t.match(e2, { errorName: 'EINVAL', message: /at least 2x2/ });
+  const ok = await Encoder.open({ codec: 'flashsv', width: 2, height: 2, frameRate: [10, 1] });
+  const f = Frame.video({ width: 2, height: 2, format: ok.parameters.pixelFormat, pts: 0, timeBase: [1, 10] });
+  const pk = [...(await ok.encode(f)), ...(await ok.encode(null))];
+  t.equal(pk.length, 1, 'flashsv at 2x2 encodes');
+  pk.forEach((p) => p.free());
+  f.free();
+  await ok.close();
 });
 
 endsWithZeroLive(t);
