@@ -107,7 +107,7 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
     int done = zimg_ && src->format == dstFmt_ ? zimg_->Scale(src, dst, f) : 0;
     if (done == 0 && zimgOnly_) {
       av_frame_free(&dst);
-      return f.setMessage("EINVAL", "Scaler.scale", "backend 'zimg': the input's planes are not aligned for it");
+      return f.setMessage("EINVAL", "Scaler.scale", "backend 'zimg' cannot take this frame: " + zimg_->declined());
     }
     if (done == 0) {
       sws_ = sws_getCachedContext(sws_, src->width, src->height, static_cast<AVPixelFormat>(src->format), pool_->width(),

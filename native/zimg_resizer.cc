@@ -105,9 +105,15 @@ ZimgResizer::~ZimgResizer() {
 
 bool ZimgResizer::Build(const AVFrame* src, const AVFrame* dst, int align, Failure& f) {
   int range = src->color_range == AVCOL_RANGE_JPEG ? 1 : 0, chroma = src->chroma_location;
-  if (graph_ && srcW_ == src->width && srcH_ == src->height && dstW_ == dst->width && dstH_ == dst->height && fmt_ == src->format &&
-      range_ == range && chroma_ == chroma && align_ == align)
-    return true;
+  bool same = srcW_ == src->width && srcH_ == src->height && dstW_ == dst->width && dstH_ == dst->height && fmt_ == src->format &&
+              range_ == range && chroma_ == chroma && align_ == align;
+  if (same && graph_) return true;
+  if (same && !unbuildable_.empty()) {  // failed for this geometry already: don't retry every frame
+    f.setMessage("EINVAL", "zimg_filter_graph_build", unbuildable_);
+    return false;
+  }
+  unbuildable_.clear();
+  srcW_ = src->width, srcH_ = src->height, dstW_ = dst->width, dstH_ = dst->height, fmt_ = src->format, range_ = range, chroma_ = chroma;
   Layout l;
   zimg_resample_filter_e filter;
   double pa, pb;
@@ -143,7 +149,8 @@ bool ZimgResizer::Build(const AVFrame* src, const AVFrame* dst, int align, Failu
   p.cpu_type = align_ == 64 ? ZIMG_CPU_AUTO_64B : ZIMG_CPU_AUTO;
   graph_ = zimg_filter_graph_build(&in, &out, &p);
   if (!graph_) {
-    f.setMessage("EINVAL", "zimg_filter_graph_build", lastError());
+    unbuildable_ = lastError();
+    f.setMessage("EINVAL", "zimg_filter_graph_build", unbuildable_);
     return false;
   }
   size_t tmpSize = 0;
@@ -153,18 +160,22 @@ bool ZimgResizer::Build(const AVFrame* src, const AVFrame* dst, int align, Failu
     f.set(AVERROR(ENOMEM), "Scaler.scale", "zimg temporary buffer");
     return false;
   }
-  srcW_ = src->width, srcH_ = src->height, dstW_ = dst->width, dstH_ = dst->height, fmt_ = src->format, range_ = range, chroma_ = chroma;
   return true;
 }
 
 int ZimgResizer::Scale(const AVFrame* src, AVFrame* dst, Failure& f) {
   Layout l;
-  if (!layoutOf(static_cast<AVPixelFormat>(src->format), l)) return 0;
+  if (!layoutOf(static_cast<AVPixelFormat>(src->format), l)) return decline("the pixel format");
+  // zimg wants whole chroma samples: odd sizes of 4:2:0 (853x479) are swscale's.
+  unsigned mw = (1u << l.subW) - 1, mh = (1u << l.subH) - 1;
+  if ((src->width & mw) || (src->height & mh) || (dst->width & mw) || (dst->height & mh))
+    return decline("a size not divisible by the chroma subsampling");
   // Decoders, av_frame_get_buffer and our pools all give 32/64-byte planes on
   // x86; anything else (foreign memory) is swscale's.
   int align = alignmentOf(src, dst, l.planes);
-  if (!align) return 0;
-  if (!Build(src, dst, align, f)) return -1;
+  if (!align) return decline("planes not aligned to 32 bytes");
+  Failure built;
+  if (!Build(src, dst, align, built)) return decline(built.message);  // swscale can still do it
   zimg_image_buffer_const sb;
   zimg_image_buffer db;
   sb.version = db.version = ZIMG_API_VERSION;
@@ -191,7 +202,7 @@ int ZimgResizer::Scale(const AVFrame* src, AVFrame* dst, Failure& f) {
 bool ZimgResizer::Supports(AVPixelFormat, const std::string&) { return false; }
 std::string ZimgResizer::Version() { return ""; }
 ZimgResizer::~ZimgResizer() {}
-int ZimgResizer::Scale(const AVFrame*, AVFrame*, Failure&) { return 0; }
+int ZimgResizer::Scale(const AVFrame*, AVFrame*, Failure&) { return decline("this build has no zimg"); }
 bool ZimgResizer::Build(const AVFrame*, const AVFrame*, int, Failure&) { return false; }
 
 #endif

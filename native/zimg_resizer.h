@@ -25,12 +25,19 @@ class ZimgResizer {
   ZimgResizer(const ZimgResizer&) = delete;
   ZimgResizer& operator=(const ZimgResizer&) = delete;
   // Resizes src into dst (same pixel format, dst allocated): 1 done, 0 not
-  // for zimg (planes not 32-byte aligned: use swscale), -1 failed (f set).
+  // for zimg (odd 4:2:0 sizes, unaligned planes, ...: use swscale; declined()
+  // says why), -1 failed (f set).
   int Scale(const AVFrame* src, AVFrame* dst, Failure& f);
+  const std::string& declined() const { return declined_; }
 
  private:
   bool Build(const AVFrame* src, const AVFrame* dst, int align, Failure& f);
+  int decline(const std::string& why) {
+    declined_ = why;
+    return 0;
+  }
   std::string algorithm_;
+  std::string declined_;
 #ifdef FFNODE_HAVE_ZIMG
   zimg_filter_graph* graph_ = nullptr;
 #endif
@@ -38,6 +45,7 @@ class ZimgResizer {
   // geometry the graph was built for
   int srcW_ = 0, srcH_ = 0, dstW_ = 0, dstH_ = 0, fmt_ = -1, range_ = -1, chroma_ = -1;
   int align_ = 32;  // bytes the graph's kernels need
+  std::string unbuildable_;  // zimg's reason when no graph fits this geometry
 };
 
 }  // namespace ffnode

@@ -85,6 +85,27 @@ t.test('auto takes zimg for same-format resizes and swscale for conversions', as
   src.free();
 });
 
+t.test('sizes zimg cannot take (odd 4:2:0) go to swscale under auto, and are refused under zimg', async (t) => {
+  const src = await sourceFrame();
+  for (const [w, h] of [[853, 479], [1, 1], [3, 2]]) {
+    const run = async (backend) => {
+      const s = new Scaler({ width: w, height: h, ...(backend ? { backend } : {}) });
+      const r = await s.scale(src).then((f) => {
+        const rows = []; // luma without the row padding (pool memory is not cleared)
+        for (let y = 0; y < h; y++) rows.push(f.data(0).subarray(y * f.linesize(0), y * f.linesize(0) + w));
+        f.free();
+        return Buffer.concat(rows);
+      }, (e) => e);
+      s.close();
+      return r;
+    };
+    t.same(await run(), await run('swscale'), `${w}x${h}: auto equals swscale byte for byte`);
+    const e = await run('zimg');
+    t.match(e, { errorName: 'EINVAL', message: /not divisible by the chroma subsampling/ }, `${w}x${h}: backend 'zimg' says why`);
+  }
+  src.free();
+});
+
 t.test('zimg takes 10-bit and grey planes', async (t) => {
   const hi = Frame.video({ width: 1920, height: 1080, format: 'yuv420p10le' });
   for (const [p, v] of [[0, 400], [1, 512], [2, 512]]) new Uint16Array(hi.data(p).buffer, hi.data(p).byteOffset, hi.data(p).length / 2).fill(v);
