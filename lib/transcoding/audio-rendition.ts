@@ -33,7 +33,6 @@ export interface AudioContext {
 export class AudioRendition {
   readonly counters: RenditionCounters;
   readonly queue: FrameQueue;
-  readonly #sink: SegmentSink;
   readonly #resampler: Resampler;
   readonly #encoder: Encoder;
   readonly #ctx: AudioContext;
@@ -43,7 +42,6 @@ export class AudioRendition {
   private constructor(id: string, ctx: AudioContext, r: Resampler, e: Encoder, info: { bitrate: number; sampleRate: number; language: string }) {
     this.counters = { id, frames: 0, dropped: 0, segments: 0, bytes: 0 };
     this.queue = new FrameQueue(ctx.queueSize);
-    this.#sink = ctx.sink;
     this.#ctx = ctx;
     this.#resampler = r;
     this.#encoder = e;
@@ -81,11 +79,11 @@ export class AudioRendition {
       streams: [{ parameters: encoder.parameters, timeBase: encoder.timeBase }],
     });
     const id = this.counters.id;
-    this.#sink.addRendition({
+    this.#ctx.sink.addRendition({
       id, type: 'audio', codecs: encoder.parameters.codecString ?? '', bitrate, sampleRate,
       channels: encoder.parameters.channels ?? 2, language,
     });
-    if (this.#segmenter.init) await this.#sink.setInit(id, this.#segmenter.init);
+    if (this.#segmenter.init) await this.#ctx.sink.setInit(id, this.#segmenter.init);
   }
 
   /** The worker loop: until the queue ends, then flush resampler, encoder, segmenter. */
@@ -99,7 +97,7 @@ export class AudioRendition {
     }
     await this.#convert(null);
     await this.#write(await this.#encoder.encode(null));
-    await deliver(this.#sink, this.counters, await this.#segmenter!.finish());
+    await deliver(this.#ctx.sink, this.counters, await this.#segmenter!.finish());
   }
 
   async #convert(f: Frame | null): Promise<void> {
@@ -115,7 +113,7 @@ export class AudioRendition {
 
   async #write(packets: Packet[]): Promise<void> {
     try {
-      if (packets.length) await deliver(this.#sink, this.counters, await this.#segmenter!.write(packets));
+      if (packets.length) await deliver(this.#ctx.sink, this.counters, await this.#segmenter!.write(packets));
     } finally {
       for (const p of packets) p.free();
     }
