@@ -1,0 +1,57 @@
+// Worker side of test/workers.test.mjs: loads ffnode and keeps native work in
+// flight (decode, byte-source decode, transcode, remux) until terminated.
+// Posts 'busy' once the first operation is under way, so the parent can
+// terminate it mid-operation; 'require' jobs are terminated while loading.
+import { parentPort, workerData } from 'node:worker_threads';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const { kind, file, dir } = workerData;
+const ff = await import('ffnode');
+if (kind === 'require') parentPort.postMessage('busy');
+
+let told = false;
+const busy = () => {
+  if (!told) parentPort.postMessage('busy');
+  told = true;
+};
+
+// Frames deliberately held (never freed): teardown must free them without
+// touching the dead environment.
+const held = [];
+
+async function decodeLoop(source) {
+  for (;;) {
+    const dec = await ff.Decoder.open(source());
+    busy();
+    for await (const f of dec.frames()) {
+      if (held.length < 3) held.push(f.ref());
+      f.free();
+    }
+    await dec.close();
+  }
+}
+
+switch (kind) {
+  case 'decode':
+    await decodeLoop(() => file);
+    break;
+  case 'stream':
+    await decodeLoop(() => fs.createReadStream(file, { highWaterMark: 4096 }));
+    break;
+  case 'remux':
+    for (let i = 0; ; i++) {
+      const p = ff.remux(file, path.join(dir, `r${i % 2}.mkv`));
+      busy();
+      await p;
+    }
+  case 'transcode':
+    for (let i = 0; ; i++) {
+      const job = ff.transcode(file, { out: path.join(dir, `t${i % 2}`), ladder: ['240p'], segmentDuration: 2, preset: 'ultrafast', dash: false });
+      job.once('progress', busy);
+      setTimeout(busy, 50);
+      await job.done;
+    }
+  default:
+    break;
+}
