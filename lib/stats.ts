@@ -2,6 +2,8 @@
  * Live native objects and memory, process-wide. After every pipeline has
  * finished and its frames/packets were freed, `frames`, `packets` and
  * `objects` are 0; `leaked*` count handles the garbage collector had to free.
+ * Handles freed because their worker thread ended (`worker.terminate()`) are
+ * not counted as leaked: a terminated worker leaves these counts as they were.
  *
  * @example
  * const s = stats();

@@ -68,7 +68,13 @@ static Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new AddonData());
+  // Per-environment state: each worker that loads ffnode gets its own. The
+  // cleanup hook runs when that environment ends (worker.terminate(), exit),
+  // before Node closes its thread-safe functions and finalizes our objects:
+  // it stops every strand so none reports into a dead environment.
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  env.AddCleanupHook([data]() { data->Teardown(); });
   avformat_network_init();
   av_log_set_level(AV_LOG_ERROR);
   Frame::Init(env, exports);

@@ -1,4 +1,5 @@
 #include "common.h"
+#include "strand.h"
 
 #include <cerrno>
 
@@ -7,6 +8,24 @@ namespace ffnode {
 Stats& stats() {
   static Stats s;
   return s;
+}
+
+// Node tears an environment down on the thread that ran it, and that thread
+// runs no other environment of ours: a thread-local flag needs no env handle,
+// which Lifetime and the finalizers do not have.
+static thread_local bool tlTearingDown = false;
+bool tearingDownHere() { return tlTearingDown; }
+
+void countLeak(std::atomic<int64_t>& counter) {
+  if (!tlTearingDown) counter++;
+}
+
+void AddonData::Teardown() {
+  tearingDown = true;
+  tlTearingDown = true;
+  // Copy: Abandon() leaves the set alone, but be safe against re-entry.
+  std::vector<Strand*> live(strands.begin(), strands.end());
+  for (Strand* s : live) s->Abandon();
 }
 
 std::string errorString(int averr) {
@@ -77,15 +96,54 @@ AddonData& addon(Napi::Env env) { return *env.GetInstanceData<AddonData>(); }
 
 Napi::Error makeError(Napi::Env env, const Failure& f) {
   AddonData& d = addon(env);
-  if (!d.errorClass.IsEmpty()) {
-    Napi::Value v = d.errorClass.New({Napi::String::New(env, f.message), Napi::Number::New(env, f.code),
-                                      Napi::String::New(env, f.name), Napi::String::New(env, f.op)});
-    return Napi::Error(env, v);
+  // Constructing FFmpegError runs JS, which fails once the environment is
+  // going away; a plain Error (no JS needed) is then the best we can do.
+  if (!d.errorClass.IsEmpty() && !d.tearingDown) {
+    try {
+      Napi::Value v = d.errorClass.New({Napi::String::New(env, f.message), Napi::Number::New(env, f.code),
+                                        Napi::String::New(env, f.name), Napi::String::New(env, f.op)});
+      return Napi::Error(env, v);
+    } catch (const Napi::Error&) {
+    }
   }
   Napi::Error e = Napi::Error::New(env, f.message);
-  e.Set("code", Napi::Number::New(env, f.code));
-  e.Set("errorName", Napi::String::New(env, f.name));
+  try {
+    e.Set("code", Napi::Number::New(env, f.code));
+    e.Set("errorName", Napi::String::New(env, f.name));
+  } catch (const Napi::Error&) {
+  }
   return e;
+}
+
+void settle(Napi::Env env, Napi::Promise::Deferred& d, const Failure& f, const std::function<Napi::Value(Napi::Env)>& done,
+            const std::function<void()>& after) {
+  try {
+    if (after) after();
+  } catch (...) {
+    // `after` only releases state; a failure to call into JS from it (teardown) changes nothing here.
+  }
+  try {
+    if (f.failed) {
+      d.Reject(makeError(env, f).Value());
+      return;
+    }
+    Napi::Value v;
+    try {
+      v = done ? done(env) : env.Undefined();
+    } catch (const Napi::Error& e) {
+      d.Reject(e.Value());
+      return;
+    }
+    d.Resolve(v);
+  } catch (...) {
+    // Only when settling itself failed: JS cannot run (environment teardown)
+    // or memory ran out. Reject plainly if JS still runs; else drop it.
+    if (addon(env).tearingDown) return;
+    try {
+      d.Reject(Napi::Error::New(env, "ffnode: could not settle the operation's result").Value());
+    } catch (...) {
+    }
+  }
 }
 
 Napi::Error closedError(Napi::Env env, const char* what) {
@@ -195,27 +253,21 @@ void PromiseWorker::Execute() {
   }
 }
 
+// Completions may run during environment teardown (Node finishes pool work
+// a terminated worker started): settle() never throws into libuv.
 void PromiseWorker::OnOK() {
   Napi::Env env = Env();
   Napi::HandleScope scope(env);
-  if (after_) after_();
-  if (failure_.failed) {
-    deferred_.Reject(makeError(env, failure_).Value());
-    return;
-  }
-  Napi::Value v;
-  try {
-    v = done_ ? done_(env) : env.Undefined();
-  } catch (const Napi::Error& e) {
-    deferred_.Reject(e.Value());
-    return;
-  }
-  deferred_.Resolve(v);
+  settle(env, deferred_, failure_, done_, after_);
 }
 
 void PromiseWorker::OnError(const Napi::Error& e) {
-  if (after_) after_();
-  deferred_.Reject(e.Value());
+  try {
+    if (after_) after_();
+    deferred_.Reject(e.Value());
+  } catch (...) {
+    // JS cannot run (teardown): no one is left to observe the rejection.
+  }
 }
 
 }  // namespace ffnode

@@ -21,6 +21,7 @@ extern "C" {
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #if LIBAVCODEC_VERSION_MAJOR < 59
@@ -47,6 +48,9 @@ inline void* forceKeyMarker() {
 // ---- accounting -----------------------------------------------------------
 // Counters are process-wide and lock-free; stats() reads them. "leaked" counts
 // handles that JS dropped without free()/close(): the finalizer freed them.
+// Handles freed because their environment ended (a terminated worker) are
+// not leaks: countLeak() skips them, so one worker's end never shows up in
+// another thread's stats().
 struct Stats {
   std::atomic<int64_t> frames{0};
   std::atomic<int64_t> packets{0};
@@ -59,6 +63,7 @@ struct Stats {
   std::atomic<int64_t> poolBytes{0};    // bytes held by frame pools (free or in use)
 };
 Stats& stats();
+void countLeak(std::atomic<int64_t>& counter);
 
 // ---- errors ----------------------------------------------------------------
 // What a failed libav call reports; turned into an FFmpegError on the JS thread.
@@ -77,17 +82,37 @@ std::string errorString(int averr);
 // Builds the JS error (an instance of the FFmpegError class registered by lib/).
 Napi::Error makeError(Napi::Env env, const Failure& f);
 Napi::Error closedError(Napi::Env env, const char* what);
+// Settles `d` on the JS thread: `after` (if any) first, then the Failure's
+// error or `done`'s value (a Napi::Error `done` throws rejects). Never throws:
+// when JS can no longer run (environment teardown) the outcome is dropped,
+// since no one is left to observe it.
+void settle(Napi::Env env, Napi::Promise::Deferred& d, const Failure& f, const std::function<Napi::Value(Napi::Env)>& done,
+            const std::function<void()>& after);
 // An already-resolved Promise (e.g. a second close()).
 Napi::Promise resolvedPromise(Napi::Env env);
 void throwTypeError(Napi::Env env, const std::string& msg);
 
 // ---- per-addon data -------------------------------------------------------
+// One per environment (main thread, each worker): the addon is context-aware.
+class Strand;
 struct AddonData {
   Napi::FunctionReference errorClass;  // FFmpegError from lib/, set at load
   Napi::FunctionReference frameCtor;
   Napi::FunctionReference packetCtor;
+  // Set by the environment cleanup hook (worker.terminate(), process exit):
+  // from then on JS cannot run and nothing may try to call into it.
+  bool tearingDown = false;
+  // Live strands of this environment (JS thread only): the cleanup hook stops
+  // them so no strand thread outlives the environment it reports to.
+  std::unordered_set<Strand*> strands;
+  // Cleanup hook body (JS thread, while the environment is torn down).
+  void Teardown();
 };
 AddonData& addon(Napi::Env env);
+// True while this thread's environment is being torn down. Finalizers that
+// run then free handles because their thread ended, not because JS dropped
+// them, so they are not counted as leaks (see Stats).
+bool tearingDownHere();
 
 // ---- options ----------------------------------------------------------------
 // Copies a plain JS object of strings/numbers/booleans into an AVDictionary.
@@ -144,7 +169,7 @@ struct Lifetime {
     if (!counted) return;
     counted = false;
     stats().objects--;
-    if (leaked) stats().leakedObjects++;
+    if (leaked) countLeak(stats().leakedObjects);
   }
 };
 

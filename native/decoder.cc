@@ -46,6 +46,12 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   explicit Decoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Decoder>(info), strand_(info.Env()) {
     pkt_ = av_packet_alloc();
     life_.opened();
+    // Environment teardown: a blocked open/read (network, custom I/O waiting
+    // for bytes JS will never push) must return so the strand can be joined.
+    strand_.OnTeardown([this] {
+      interrupted_ = true;
+      input_.Wake();
+    });
   }
 
   ~Decoder() override {
@@ -348,12 +354,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         [out](Napi::Env env) -> Napi::Value { return *out ? Napi::Value(Packet::Wrap(env, *out)) : env.Null(); });
   }
 
-  static Napi::Value FramesToJs(Napi::Env env, std::vector<AVFrame*>& v) {
-    Napi::Array a = Napi::Array::New(env, v.size());
-    for (size_t i = 0; i < v.size(); i++) a.Set(static_cast<uint32_t>(i), Frame::Wrap(env, v[i]));
-    v.clear();
-    return a;
-  }
+  static Napi::Value FramesToJs(Napi::Env env, std::vector<AVFrame*>& v) { return framesToJs(env, v); }
 
   static void FreeFrames(std::vector<AVFrame*>& v) {
     for (AVFrame* fr : v) av_frame_free(&fr);

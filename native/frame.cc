@@ -44,7 +44,32 @@ void Frame::Init(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Object Frame::Wrap(Napi::Env env, AVFrame* f) {
-  return addon(env).frameCtor.New({Napi::External<AVFrame>::New(env, f)});
+  // Construction runs JS and fails once the environment is being torn down;
+  // the frame was never counted, so freeing it here keeps stats() exact.
+  try {
+    return addon(env).frameCtor.New({Napi::External<AVFrame>::New(env, f)});
+  } catch (...) {
+    av_frame_free(&f);
+    throw;
+  }
+}
+
+Napi::Array framesToJs(Napi::Env env, std::vector<AVFrame*>& v) {
+  size_t i = 0;
+  try {
+    Napi::Array a = Napi::Array::New(env, v.size());
+    for (; i < v.size(); i++) {
+      AVFrame* f = v[i];
+      v[i] = nullptr;  // Wrap owns it from here, even when it throws
+      a.Set(static_cast<uint32_t>(i), Frame::Wrap(env, f));
+    }
+    v.clear();
+    return a;
+  } catch (...) {
+    for (AVFrame*& f : v) av_frame_free(&f);
+    v.clear();
+    throw;
+  }
 }
 
 bool Frame::Is(Napi::Env env, Napi::Value v) {
@@ -80,7 +105,7 @@ void Frame::Release(bool leaked) {
   av_frame_free(&frame_);
   stats().frames--;
   stats().frameBytes -= bytes_;
-  if (leaked) stats().leakedFrames++;
+  if (leaked) countLeak(stats().leakedFrames);
 }
 
 Frame::~Frame() { Release(true); }

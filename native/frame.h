@@ -57,6 +57,11 @@ class Frame : public Napi::ObjectWrap<Frame> {
   int64_t bytes_ = 0;
 };
 
+// Wraps every frame of `v` into a JS array (each then owned by its handle)
+// and empties `v`. If wrapping fails (JS cannot run: environment teardown),
+// the frames not yet wrapped are freed before the exception propagates.
+Napi::Array framesToJs(Napi::Env env, std::vector<AVFrame*>& v);
+
 // Bytes referenced by a frame's buffers (for accounting).
 int64_t frameBytes(const AVFrame* f);
 

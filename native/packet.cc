@@ -25,7 +25,13 @@ void Packet::Init(Napi::Env env, Napi::Object exports) {
 }
 
 Napi::Object Packet::Wrap(Napi::Env env, AVPacket* p) {
-  return addon(env).packetCtor.New({Napi::External<AVPacket>::New(env, p)});
+  // As Frame::Wrap: if JS cannot run (teardown), the uncounted packet is freed.
+  try {
+    return addon(env).packetCtor.New({Napi::External<AVPacket>::New(env, p)});
+  } catch (...) {
+    av_packet_free(&p);
+    throw;
+  }
 }
 
 bool Packet::Is(Napi::Env env, Napi::Value v) {
@@ -55,7 +61,7 @@ void Packet::Release(bool leaked) {
   av_packet_free(&pkt_);
   stats().packets--;
   stats().packetBytes -= bytes_;
-  if (leaked) stats().leakedPackets++;
+  if (leaked) countLeak(stats().leakedPackets);
 }
 
 Packet::~Packet() { Release(true); }

@@ -335,7 +335,10 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
                                         InstanceMethod<&Remuxer::Close>("close"), InstanceAccessor<&Remuxer::Closed>("closed")}));
   }
 
-  explicit Remuxer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Remuxer>(info), strand_(info.Env()) { life_.opened(); }
+  explicit Remuxer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Remuxer>(info), strand_(info.Env()) {
+    life_.opened();
+    strand_.OnTeardown([this] { gen_++; });  // environment teardown: a run stops at its next check
+  }
 
   ~Remuxer() override {
     gen_++;  // a run still going (environment teardown) stops at its next check

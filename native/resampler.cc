@@ -80,10 +80,7 @@ class Resampler : public Napi::ObjectWrap<Resampler>, public AsyncObject {
           }
         },
         [out](Napi::Env env) -> Napi::Value {
-          Napi::Array a = Napi::Array::New(env, out->size());
-          for (size_t i = 0; i < out->size(); i++) a.Set(static_cast<uint32_t>(i), Frame::Wrap(env, (*out)[i]));
-          out->clear();
-          return a;
+          return framesToJs(env, *out);
         },
         [this] { End(); });
   }

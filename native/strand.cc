@@ -14,7 +14,7 @@ struct Strand::Task {
   Strand* strand;
 };
 
-Strand::Strand(Napi::Env env) : alive_(std::make_shared<std::atomic<bool>>(true)) {
+Strand::Strand(Napi::Env env) : addon_(&addon(env)), alive_(std::make_shared<std::atomic<bool>>(true)) {
   auto* flag = new std::shared_ptr<std::atomic<bool>>(alive_);
   tsfn_ = Napi::ThreadSafeFunction::New(
       env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "ffnode-strand", 0, 1,
@@ -24,6 +24,7 @@ Strand::Strand(Napi::Env env) : alive_(std::make_shared<std::atomic<bool>>(true)
       },
       flag);
   tsfn_.Unref(env);
+  addon_->strands.insert(this);
 }
 
 bool Strand::Start() {
@@ -37,7 +38,12 @@ bool Strand::Start() {
   return true;
 }
 
-Strand::~Strand() { Shutdown(); }
+// Finalizers run before the instance data (AddonData) is freed, also at
+// environment teardown, so addon_ is still valid here.
+Strand::~Strand() {
+  Shutdown();
+  addon_->strands.erase(this);
+}
 
 void Strand::Shutdown() {
   Stop();
@@ -60,11 +66,9 @@ Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done
   {
     std::lock_guard<std::mutex> lk(mu_);
     if (stopping_ || !Start()) {
-      if (t->after) t->after();
       if (stopping_) t->failure.setMessage("ECLOSED", "strand", "object is closed");
       else t->failure.set(AVERROR(EAGAIN), "std::thread", "no thread could be started for this object");
-      Napi::Error e = makeError(env, t->failure);
-      t->deferred.Reject(e.Value());
+      settle(env, t->deferred, t->failure, nullptr, t->after);
       delete t;
       return p;
     }
@@ -75,17 +79,26 @@ Napi::Promise Strand::Run(Napi::Env env, Napi::Object keep, Exec exec, Done done
   return p;
 }
 
-void Strand::Post(std::function<void(Napi::Env)> fn) {
-  if (!alive_->load()) return;
+bool Strand::Post(std::function<void(Napi::Env)> fn) {
+  std::lock_guard<std::mutex> lk(postMu_);
+  if (dead_ || !alive_->load()) return false;
   auto* f = new std::function<void(Napi::Env)>(std::move(fn));
   napi_status st = tsfn_.BlockingCall(f, [](Napi::Env env, Napi::Function, std::function<void(Napi::Env)>* f) {
-    if (env) {
-      Napi::HandleScope scope(env);
+    std::unique_ptr<std::function<void(Napi::Env)>> owned(f);
+    if (!env) return;
+    Napi::HandleScope scope(env);
+    try {
       (*f)(env);
+    } catch (...) {
+      // Nothing may escape into Node's TSFN dispatch: it would abort the
+      // process. Only reachable when JS can no longer run (teardown).
     }
-    delete f;
   });
-  if (st != napi_ok) delete f;
+  if (st != napi_ok) {
+    delete f;
+    return false;
+  }
+  return true;
 }
 
 void Strand::Loop() {
@@ -103,21 +116,18 @@ void Strand::Loop() {
     } catch (const std::exception& e) {
       t->failure.setMessage("EXCEPTION", "native", e.what());
     }
-    Post([t](Napi::Env env) {
+    bool posted = Post([t](Napi::Env env) {
+      std::unique_ptr<Task> own(t);
       Strand* s = t->strand;
-      if (t->after) t->after();
-      if (t->failure.failed) {
-        t->deferred.Reject(makeError(env, t->failure).Value());
-      } else {
-        try {
-          t->deferred.Resolve(t->done ? t->done(env) : env.Undefined());
-        } catch (const Napi::Error& e) {
-          t->deferred.Reject(e.Value());
-        }
-      }
-      delete t;
+      settle(env, t->deferred, t->failure, t->done, t->after);
       s->Unhold(env);
     });
+    if (!posted) {
+      // Abandoned (teardown): the task's JS references may only be dropped
+      // on the JS thread, which Abandon() does after joining this one.
+      std::lock_guard<std::mutex> lk(mu_);
+      orphans_.push_back(t);
+    }
   }
 }
 
@@ -130,6 +140,28 @@ void Strand::Stop() {
   cv_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   stopped_ = true;
+}
+
+void Strand::Abandon() {
+  {
+    std::lock_guard<std::mutex> lk(postMu_);
+    dead_ = true;
+  }
+  std::deque<Task*> dropped;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stopping_ = true;
+    dropped.swap(queue_);  // never started: no one will await them
+  }
+  cv_.notify_all();
+  if (interrupt_) interrupt_();
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+  stopped_ = true;
+  // The TSFN is Node's to close now (it does so at teardown); never touch it again.
+  released_ = true;
+  for (Task* t : dropped) delete t;
+  for (Task* t : orphans_) delete t;
+  orphans_.clear();
 }
 
 }  // namespace ffnode

@@ -3,6 +3,12 @@
 // the libuv pool free for codec work, so many live inputs never starve it.
 // Tasks run in order (serializing the object's calls); results come back to
 // the JS thread through one thread-safe function.
+//
+// Environment teardown (worker.terminate(), process exit): the addon's
+// cleanup hook calls Abandon() on every live strand of that environment. The
+// owner's teardown interrupt ends blocking work, queued tasks are dropped, the
+// thread is joined, and Post() becomes a no-op, so no strand thread ever
+// calls into (or through the thread-safe function of) a dead environment.
 #pragma once
 #include "common.h"
 
@@ -23,8 +29,9 @@ class Strand {
   // returned Promise on the JS thread. `keep` stays alive until then.
   // `after` (optional) runs on the JS thread once it settled, either way.
   Napi::Promise Run(Napi::Env env, Napi::Object keep, Exec exec, Done done, After after = nullptr);
-  // Runs `fn` on the JS thread soon; callable from any thread.
-  void Post(std::function<void(Napi::Env)> fn);
+  // Runs `fn` on the JS thread soon; callable from any thread. False (and
+  // `fn` dropped) once the strand was abandoned or its TSFN is gone.
+  bool Post(std::function<void(Napi::Env)> fn);
   // Keep the event loop alive while JS waits on something the strand will post.
   void Hold(Napi::Env env);
   void Unhold(Napi::Env env);
@@ -32,15 +39,22 @@ class Strand {
   void Stop();
   // Stop() and give back the thread-safe function (JS thread; after close).
   void Shutdown();
+  // Set by the owner (JS thread, at construction): makes its running task
+  // return soon (interrupt flag, wake a blocked read). Called at teardown.
+  void OnTeardown(std::function<void()> interrupt) { interrupt_ = std::move(interrupt); }
+  // Environment teardown (JS thread, from the cleanup hook); see above.
+  void Abandon();
 
  private:
   struct Task;
   void Loop();
   bool Start();  // the thread starts with the first task; false if none can be made
+  AddonData* addon_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task*> queue_;
+  std::vector<Task*> orphans_;  // finished after Abandon(): freed on the JS thread
   bool stopping_ = false;
   bool stopped_ = false;
   bool started_ = false;
@@ -48,6 +62,11 @@ class Strand {
   // Node may destroy the TSFN itself at environment teardown; its finalizer
   // clears this so we never release a dead one.
   std::shared_ptr<std::atomic<bool>> alive_;
+  // Set by Abandon(): Post() no longer touches the TSFN. Guarded by postMu_,
+  // which Post() holds across its call into the TSFN.
+  std::mutex postMu_;
+  bool dead_ = false;
+  std::function<void()> interrupt_;
   bool released_ = false;
   int holds_ = 0;  // JS thread only
 };

@@ -14,7 +14,7 @@ const storm = fileURLToPath(new URL('./helpers/worker-storm.mjs', import.meta.ur
 
 function runStorm(count, seed) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', storm, fixtures.h264aac10s(), String(count), String(seed)], {
+    const child = spawn(process.execPath, ['--expose-gc', storm, fixtures.h264aac10s(), fixtures.mpegts10s(), String(count), String(seed)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env },
     });

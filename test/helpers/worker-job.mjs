@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const { kind, file, dir } = workerData;
+const { kind, file, tsFile, dir } = workerData;
 const ff = await import('ffnode');
 if (kind === 'require') parentPort.postMessage('busy');
 
@@ -37,7 +37,7 @@ switch (kind) {
     await decodeLoop(() => file);
     break;
   case 'stream':
-    await decodeLoop(() => fs.createReadStream(file, { highWaterMark: 4096 }));
+    await decodeLoop(() => fs.createReadStream(tsFile, { highWaterMark: 4096 })); // MPEG-TS: streamable
     break;
   case 'remux':
     for (let i = 0; ; i++) {

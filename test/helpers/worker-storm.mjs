@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Decoder, stats } from 'ffnode';
 
-const [file, countArg, seedArg] = process.argv.slice(2);
+const [file, tsFile, countArg, seedArg] = process.argv.slice(2);
 const count = Number(countArg);
 let seed = Number(seedArg) >>> 0;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
@@ -48,7 +48,7 @@ function one(i) {
   const delay = Math.floor(rand() * (kind === 'require' ? 60 : 150));
   const wdir = path.join(dir, String(i));
   fs.mkdirSync(wdir);
-  const w = new Worker(job, { workerData: { kind, file, dir: wdir } });
+  const w = new Worker(job, { workerData: { kind, file, tsFile, dir: wdir } });
   let error = null;
   w.on('error', (e) => (error = e));
   const exited = new Promise((r) => w.once('exit', r));
