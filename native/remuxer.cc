@@ -385,6 +385,12 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
     return strand_.Run(
         env, Value(),
         [job](Failure& f) {
+          // Defence behind lib/'s check: opening the output would truncate the input.
+          if (sameLocalFile(job->input, job->output)) {
+            f.set(AVERROR(EINVAL), "remux", job->output);
+            f.message = "remux (" + job->output + "): Output same as Input (" + job->input + ")";
+            return;
+          }
           job->Run(f);
           job->Free();  // contexts go now, on this thread; the counts stay for `done`
         },

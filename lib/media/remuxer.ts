@@ -9,7 +9,9 @@
  * console.log(result.streams.map((s) => s.bsf)); // e.g. [null, 'aac_adtstoasc']
  */
 import type { RemuxOptions, RemuxResult } from '../../types/binding.js';
+import { FFmpegError } from '../errors.js';
 import { native } from '../native/binding.js';
+import { sameFile } from './same-file.js';
 
 export type { RemuxOptions, RemuxResult };
 
@@ -18,7 +20,15 @@ export interface RemuxCallOptions extends RemuxOptions {
   signal?: AbortSignal;
 }
 
-/** Copies `input` into `output`. @throws FFmpegError naming the failing step and path */
+/** AVERROR(EINVAL) */
+const EINVAL = -22;
+
+/**
+ * Copies `input` into `output`.
+ * @throws FFmpegError naming the failing step and path; errorName 'EINVAL'
+ *   ("Output same as Input") when `output` is the input file itself — the same
+ *   path, a symlink or a hard link to it — checked before anything is opened.
+ */
 export async function remux(input: string, output: string, opts: RemuxCallOptions = {}): Promise<RemuxResult> {
   if (typeof input !== 'string' || !input) throw new TypeError('remux: input must be a non-empty string');
   if (typeof output !== 'string' || !output) throw new TypeError('remux: output must be a non-empty string');
@@ -26,6 +36,8 @@ export async function remux(input: string, output: string, opts: RemuxCallOption
     throw new TypeError('remux: streams must be an array of stream indices');
   const { signal, ...rest } = opts;
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  // Opening the output truncates it: writing over the input would destroy it.
+  if (await sameFile(input, output)) throw new FFmpegError(`remux (${output}): Output same as Input (${input})`, EINVAL, 'EINVAL', 'remux');
   const r = new native.Remuxer();
   const onAbort = (): void => r.interrupt();
   signal?.addEventListener('abort', onAbort, { once: true });

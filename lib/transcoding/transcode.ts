@@ -16,7 +16,10 @@ import type { ByteSource, DecoderOptions } from '../media/decoder.js';
 import { Decoder } from '../media/decoder.js';
 import type { Frame } from '../media/frame.js';
 import { FileStore } from '../delivery/fs-store.js';
-import { Presentation } from '../delivery/presentation.js';
+import { MASTER_KEY, MPD_KEY, Presentation } from '../delivery/presentation.js';
+import { FFmpegError } from '../errors.js';
+import { localPath, realLocation } from '../media/same-file.js';
+import * as path from 'node:path';
 import type { PresentationMode, SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { HwDeviceType } from '../../types/binding.js';
 import { AudioRendition, type AudioOptions } from './audio-rendition.js';
@@ -135,6 +138,23 @@ export function sharedTimeOffset(delays: readonly number[]): number {
   return Math.ceil(d * 1000 - 1e-6) / 1000;
 }
 
+/**
+ * The presentation writes (by rename) and deletes files under the output
+ * root: the manifests and one folder per rendition. An input stored under one
+ * of those names would be replaced or deleted while it is read: refuse it
+ * before anything is written (FFmpegError 'EINVAL', like remux's same-file check).
+ */
+async function refuseInputAmongOutputs(input: string, root: string, names: string[]): Promise<void> {
+  const p = localPath(input);
+  if (p === null) return;
+  const [file, dir] = await Promise.all([realLocation(p), realLocation(root)]);
+  const rel = path.relative(dir, file);
+  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return;
+  if (names.includes(rel.split(path.sep)[0]!)) {
+    throw new FFmpegError(`transcode (${input}): Output same as Input: the output directory ${root} writes over it`, -22, 'EINVAL', 'transcode');
+  }
+}
+
 const seconds = (f: Frame): number => ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
 
 async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void): Promise<TranscodeResult> {
@@ -184,6 +204,9 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     // One timeline for every rendition: each starts its dts before its first
     // picture/sample by its own delay (B-frames, AAC priming); all add the
     // largest, so source time t is the same output time in all of them.
+    if (typeof input === 'string' && store instanceof FileStore) {
+      await refuseInputAmongOutputs(input, store.root, [MASTER_KEY, MPD_KEY, ...variants.map((v) => v.variant.id), ...(audio ? [audio.counters.id] : [])]);
+    }
     const timeOffset = sharedTimeOffset([...variants.map((v) => v.startDelay), audio?.startDelay ?? 0]);
     for (const v of variants) await v.package(timeOffset);
     await audio?.package(timeOffset);
