@@ -1,10 +1,11 @@
 // SegmentStore implementations: MemoryStore and FileStore — put/get/list/
-// delete, atomic replacement, and no key escaping the root.
+// delete, atomic replacement, and no key escaping the root (nor a symlink
+// planted inside it).
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileStore, MemoryStore } from 'ffnode';
+import { FileStore, MemoryStore, FFmpegError } from 'ffnode';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-store-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -118,4 +119,43 @@ t.test('FileStore: list ignores temporary/hidden files and symlinks; failed put 
   await t.rejects(s.put('v/seg_0.m4s/child', 'x'));
   t.same(await s.list(), ['v/seg_0.m4s']);
   t.same(await new FileStore(path.join(root, 'never-created')).list(), [], 'a missing root lists nothing');
+});
+
+t.test('FileStore: symlinks planted below the root are never followed', async (t) => {
+  const root = fresh();
+  const outside = fresh();
+  fs.mkdirSync(outside);
+  const secret = path.join(outside, 'secret.txt');
+  fs.writeFileSync(secret, 'SECRET');
+  const s = new FileStore(root);
+  await s.put('v/seg_0.m4s', 'ok');
+  fs.mkdirSync(path.join(root, 'a', 'b'), { recursive: true });
+  fs.symlinkSync(outside, path.join(root, 'evil')); // a symlinked subdirectory
+  fs.symlinkSync(outside, path.join(root, 'a', 'b', 'deep')); // ... deeper down
+  fs.symlinkSync(path.join(root, 'v'), path.join(root, 'alias')); // even one pointing inside the root
+  fs.symlinkSync(secret, path.join(root, 'v', 'leak.m4s')); // a symlinked file
+  const loop = { constructor: FFmpegError, errorName: 'ELOOP' };
+  for (const key of ['evil/secret.txt', 'evil/new.txt', 'evil/x/y.txt', 'a/b/deep/secret.txt', 'alias/seg_0.m4s', 'v/leak.m4s']) {
+    await t.rejects(s.put(key, 'PWNED'), loop, `put ${key}`);
+    await t.rejects(s.get(key), loop, `get ${key}`);
+    await t.rejects(s.delete(key), loop, `delete ${key}`);
+  }
+  await t.rejects(s.list('evil/'), loop, 'list through a symlinked directory');
+  await t.rejects(s.list('a/b/deep/'), loop);
+  t.equal(fs.readFileSync(secret, 'utf8'), 'SECRET', 'the outside file is untouched');
+  t.same(fs.readdirSync(outside), ['secret.txt'], 'nothing was created outside');
+  t.ok(fs.lstatSync(path.join(root, 'v', 'leak.m4s')).isSymbolicLink(), 'the planted link is left alone');
+  t.same(await s.list(), ['v/seg_0.m4s'], 'list neither follows nor reports links');
+  // Honest nested keys still work, and a root that is itself a symlink is the caller's choice.
+  await s.put('a/b/c/d.m4s', 'nested');
+  t.equal((await s.get('a/b/c/d.m4s'))?.toString(), 'nested');
+  t.same(await s.list('a/'), ['a/b/c/d.m4s']);
+  await s.delete('a/b/c/d.m4s');
+  t.equal(await s.get('a/b/c/d.m4s'), null);
+  t.equal(await s.get('a/missing/x'), null, 'a missing key is null, not an error');
+  const viaLink = fresh();
+  fs.symlinkSync(root, viaLink);
+  const s2 = new FileStore(viaLink);
+  await s2.put('v/seg_1.m4s', 'through a linked root');
+  t.equal((await s2.get('v/seg_1.m4s'))?.toString(), 'through a linked root');
 });

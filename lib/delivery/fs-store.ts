@@ -5,10 +5,14 @@
  * half-written playlist makes players stall or drop the stream.
  */
 import { promises as fsp, constants as fsc } from 'node:fs';
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
+import { FFmpegError } from '../errors.js';
 import { checkKey, checkPrefix } from './store-key.js';
 import type { SegmentStore } from './types.js';
+
+/** AVERROR(ELOOP): what opening a symlink with O_NOFOLLOW reports. */
+const ELOOP = -40;
 
 /**
  * FileStore behaviour.
@@ -35,6 +39,14 @@ let tmpCounter = 0;
  * path is checked to lie inside the root as a second line of defence.
  * Directories are created on demand. `list` returns regular files only
  * (never temporary files, never symlinks).
+ *
+ * Symlinks below the root are never followed: before each operation every
+ * directory from the root down to the key's is checked with lstat, the file
+ * itself is opened with O_NOFOLLOW (read) or checked with lstat (replace,
+ * delete), so a link planted inside the root cannot make a put, get, delete
+ * or list reach outside it. Such a key fails with an FFmpegError,
+ * `errorName: 'ELOOP'`. (The root itself may be a symlink: it is the
+ * caller's configuration.)
  *
  * @example
  * const store = new FileStore('/var/www/live/stream1', { fsync: false });
@@ -65,11 +77,14 @@ export class FileStore implements SegmentStore {
   async put(key: string, data: Buffer | string): Promise<void> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
-    await fsp.mkdir(dir, { recursive: true });
+    await fsp.mkdir(this.root, { recursive: true });
+    await this.#realDirs(dir, key, 'FileStore.put', true);
+    await this.#notLink(file, key, 'FileStore.put');
     // Hidden, unique per process and call: concurrent puts of one key never
-    // share a temporary file, and list() never reports one.
+    // share a temporary file, and list() never reports one. O_EXCL never
+    // follows a link planted at the temporary name either.
     const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tmpCounter}.tmp`);
-    const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);
+    const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o644);
     try {
       try {
         await fh.writeFile(data);
@@ -88,17 +103,30 @@ export class FileStore implements SegmentStore {
   /** The file's bytes, or null when it does not exist. */
   async get(key: string): Promise<Buffer | null> {
     const file = this.pathOf(key);
+    if (!(await this.#realDirs(path.dirname(file), key, 'FileStore.get', false))) return null;
+    let fh: fsp.FileHandle;
     try {
-      return await fsp.readFile(file);
+      fh = await fsp.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
     } catch (e) {
       if (isMissing(e)) return null;
+      if ((e as NodeJS.ErrnoException)?.code === 'ELOOP') throw linkError('FileStore.get', key, file);
       throw e;
+    }
+    try {
+      return await fh.readFile();
+    } catch (e) {
+      if (isMissing(e)) return null; // a directory at the key's path
+      throw e;
+    } finally {
+      await fh.close();
     }
   }
 
   /** Removes the file; removing an absent key is not an error. */
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
+    if (!(await this.#realDirs(path.dirname(file), key, 'FileStore.delete', false))) return;
+    await this.#notLink(file, key, 'FileStore.delete');
     try {
       await fsp.unlink(file);
     } catch (e) {
@@ -113,8 +141,41 @@ export class FileStore implements SegmentStore {
     const slash = prefix.lastIndexOf('/');
     const base = slash >= 0 ? prefix.slice(0, slash) : '';
     const out: string[] = [];
-    await this.#walk(base ? this.pathOf(base) : this.root, base, prefix, out);
+    const dir = base ? this.pathOf(base) : this.root;
+    if (base && !(await this.#realDirs(dir, base, 'FileStore.list', false))) return out;
+    await this.#walk(dir, base, prefix, out);
     return out.sort();
+  }
+
+  /**
+   * Checks each directory below the root down to `dir` (inclusive): a
+   * symlink is refused (ELOOP), a missing one is created when `create` (put)
+   * or else makes the result false (nothing to read or delete there).
+   */
+  async #realDirs(dir: string, key: string, op: string, create: boolean): Promise<boolean> {
+    const rel = path.relative(this.root, dir);
+    if (!rel) return true;
+    let cur = this.root;
+    for (const part of rel.split(path.sep)) {
+      cur = path.join(cur, part);
+      let st = await lstatOrNull(cur);
+      if (!st && create) {
+        await fsp.mkdir(cur).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EEXIST') throw e; // a concurrent put made it: checked below
+        });
+        st = await lstatOrNull(cur);
+      }
+      if (!st) return false;
+      if (st.isSymbolicLink()) throw linkError(op, key, cur);
+      if (!st.isDirectory()) return false; // put then fails with ENOTDIR, as before
+    }
+    return true;
+  }
+
+  /** Refuses a symlink at the key itself (rename would replace the link, unlink remove it: both act on a planted name). */
+  async #notLink(file: string, key: string, op: string): Promise<void> {
+    const st = await lstatOrNull(file);
+    if (st?.isSymbolicLink()) throw linkError(op, key, file);
   }
 
   async #walk(dir: string, keyDir: string, prefix: string, out: string[]): Promise<void> {
@@ -136,6 +197,19 @@ export class FileStore implements SegmentStore {
       }
     }
   }
+}
+
+async function lstatOrNull(p: string): Promise<Stats | null> {
+  try {
+    return await fsp.lstat(p);
+  } catch (e) {
+    if (isMissing(e)) return null;
+    throw e;
+  }
+}
+
+function linkError(op: string, key: string, at: string): FFmpegError {
+  return new FFmpegError(`${op} (${key}): ${at} is a symlink; FileStore never follows links below its root`, ELOOP, 'ELOOP', op);
 }
 
 function isMissing(e: unknown): boolean {
