@@ -16,6 +16,7 @@ import { renderMpd } from './dash.js';
 import { hlsTargetDuration, mediaPlaylistVersion, renderMasterPlaylist, renderMediaPlaylist } from './hls.js';
 import { Track, type ListedSegment } from './track.js';
 import type { MediaSegment, PresentationMode, PresentationOptions, Rendition, SegmentFormat, SegmentStore } from './types.js';
+import { callerError, FFmpegError, STORE_FAILED } from '../errors.js';
 
 /**
  * Store key of the HLS master playlist.
@@ -188,7 +189,7 @@ export class Presentation {
       if (!Buffer.isBuffer(data) || data.length === 0) throw new TypeError('Presentation.setInit: data must be a non-empty Buffer');
       const track = this.#track(renditionId);
       return this.#enqueue(async () => {
-        await this.#store.put(initKey(renditionId), data);
+        await this.#storePut(initKey(renditionId), data);
         track.hasInit = true;
         if (this.mode !== 'vod' && track.segments.length) await this.#publish([track]);
       });
@@ -219,7 +220,7 @@ export class Presentation {
         if (next !== null && seg.sequence !== next)
           throw new RangeError(`Presentation.addSegment: ${renditionId}: expected segment ${next}, got ${seg.sequence}`);
         const key = segmentKey(renditionId, seg.sequence, this.segmentFormat);
-        await this.#store.put(key, seg.data);
+        await this.#storePut(key, seg.data);
         this.#firstArrival ??= { wall: Date.now(), end: seg.start + seg.duration };
         const listed: ListedSegment = {
           sequence: seg.sequence, start: seg.start, duration: seg.duration, bytes: seg.data.length, key,
@@ -249,7 +250,7 @@ export class Presentation {
    * p.manifestKeys; // ['master.m3u8', 'manifest.mpd', 'v720p/index.m3u8', ...]
    */
   end(): Promise<void> {
-    if (this.#closed && !this.#ending) return Promise.reject(new Error('Presentation.end: the presentation is closed'));
+    if (this.#closed && !this.#ending) return Promise.reject(new FFmpegError('Presentation.end: the presentation is closed', 0, 'ECLOSED', 'Presentation.end'));
     this.#endCalled = true;
     if (!this.#ending) {
       const run = this.#enqueue(async () => {
@@ -289,8 +290,8 @@ export class Presentation {
   }
 
   #checkOpen(op: string): void {
-    if (this.#closed) throw new Error(`Presentation.${op}: the presentation is closed`);
-    if (this.#endCalled) throw new Error(`Presentation.${op}: the presentation has ended`);
+    if (this.#closed) throw new FFmpegError(`Presentation.${op}: the presentation is closed`, 0, 'ECLOSED', `Presentation.${op}`);
+    if (this.#endCalled) throw new FFmpegError(`Presentation.${op}: the presentation has ended`, 0, 'ECLOSED', `Presentation.${op}`);
   }
 
   #track(id: string): Track {
@@ -332,8 +333,11 @@ export class Presentation {
       if (this.#closed) return;
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
-        // A failed delete leaves an unreferenced file; nothing to undo.
-        this.#store.delete(r.key).catch(() => {});
+        // A failed delete leaves an unreferenced file; nothing to undo. A
+        // store that throws synchronously must not become an uncaught exception.
+        Promise.resolve()
+          .then(() => this.#store.delete(r.key))
+          .catch(() => {});
       }, r.grace * 1000);
       timer.unref();
       this.#timers.add(timer);
@@ -355,8 +359,18 @@ export class Presentation {
 
   async #put(key: string, text: string): Promise<void> {
     if (this.#written.get(key) === text) return;
-    await this.#store.put(key, text);
+    await this.#storePut(key, text);
     this.#written.set(key, text);
+  }
+
+  // The store is the caller's: whatever it throws (even synchronously) comes
+  // back as an FFmpegError 'ESTORE' whose cause is the store's error.
+  async #storePut(key: string, data: Buffer | string): Promise<void> {
+    try {
+      await this.#store.put(key, data);
+    } catch (e) {
+      throw callerError(STORE_FAILED, 'Presentation (store)', `put ${key} failed`, e);
+    }
   }
 
   #mediaPlaylist(t: Track): string {

@@ -12,6 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { AVOptions, DecodedBatch, InputInfo, StreamInfo, Decoder as NativeDecoder } from '../../types/binding.js';
+import { callerError, SOURCE_FAILED } from '../errors.js';
 import { native } from '../native/binding.js';
 import type { Frame, Packet } from './frame.js';
 
@@ -95,12 +96,15 @@ export class Decoder {
   }
 
   // Copies bytes from the source into the native input buffer, pausing while
-  // it is above its high-water mark (bounded memory for any peer).
+  // it is above its high-water mark (bounded memory for any peer). Never
+  // rejects: whatever the source throws — even synchronously, from
+  // [Symbol.asyncIterator]() or next() — ends the input and is what the
+  // pending open/read rejects with, as an FFmpegError 'EINPUT' (cause: it).
   async #feed(src: ByteSource): Promise<void> {
-    const it = (src as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
-    this.#source = it;
-    this.#stream = src as { destroy?: () => void };
     try {
+      this.#stream = src as { destroy?: () => void };
+      const it = (src as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
+      this.#source = it;
       for (;;) {
         const { value: chunk, done } = await it.next();
         if (done || this.#native.closed) break;
@@ -109,7 +113,7 @@ export class Decoder {
       }
     } catch (e) {
       if (!this.#native.closed) {
-        this.#inputError = e;
+        this.#inputError = callerError(SOURCE_FAILED, 'Decoder (byte source)', 'the source failed', e);
         this.#native.interrupt();
       }
     } finally {
@@ -249,8 +253,13 @@ export class Decoder {
     const src = this.#source;
     this.#source = null;
     if (src) {
-      if (this.#stream && typeof this.#stream.destroy === 'function') this.#stream.destroy();
-      else void src.return?.()?.catch?.(() => {});
+      // The caller's code: a throwing destroy()/return() must not fail close().
+      try {
+        if (this.#stream && typeof this.#stream.destroy === 'function') this.#stream.destroy();
+        else Promise.resolve(src.return?.()).catch(() => {});
+      } catch {
+        // the input is closed either way
+      }
     }
     await closing;
   }
