@@ -45,17 +45,20 @@ function pick(s) {
 // it was created for 'require' (so loading ffnode is what gets cut).
 function one(i) {
   const kind = kinds[i % kinds.length];
-  const delay = Math.floor(rand() * (kind === 'require' ? 60 : 150));
+  const delay = Math.floor(rand() * (kind === 'require' ? 250 : 150));
   const wdir = path.join(dir, String(i));
   fs.mkdirSync(wdir);
   const w = new Worker(job, { workerData: { kind, file, tsFile, dir: wdir } });
   let error = null;
   w.on('error', (e) => (error = e));
   const exited = new Promise((r) => w.once('exit', r));
+  let busy = false;
+  w.once('message', () => (busy = true));
   const kill = () => setTimeout(() => void w.terminate(), delay);
   if (kind === 'require') kill();
   else w.once('message', kill);
-  return exited.then(() => ({ kind, delay, error: error && String(error) }));
+  // busy: the worker had ffnode loaded (and, but for 'require', work in flight) when cut.
+  return exited.then(() => ({ kind, delay, busy, error: error && String(error) }));
 }
 
 const framesBefore = await decodeAll();
@@ -72,4 +75,5 @@ await settle();
 const after = pick(stats());
 const framesAfter = await decodeAll();
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ before, after, framesBefore, framesAfter, errors: results.filter((r) => r.error) }));
+const cutWhileLoading = results.filter((r) => r.kind === 'require' && !r.busy).length;
+console.log(JSON.stringify({ before, after, framesBefore, framesAfter, cutWhileLoading, errors: results.filter((r) => r.error) }));
