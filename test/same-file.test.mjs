@@ -56,7 +56,9 @@ t.test('a different output still works', async (t) => {
 });
 
 t.test('the native remuxer refuses the same file too (defence behind lib/)', async (t) => {
-  const binding = createRequire(import.meta.url)('node-gyp-build')(root);
+  // The addon ffnode loaded (FFNODE_ADDON selects e.g. the sanitizer build): same module, same error class.
+  const req = createRequire(import.meta.url);
+  const binding = process.env.FFNODE_ADDON ? req(path.resolve(process.env.FFNODE_ADDON)) : req('node-gyp-build')(root);
   const r = new binding.Remuxer();
   const e = await r.run(input, path.join(dir, 'hard.mp4')).then(() => null, (err) => err);
   await r.close();
