@@ -1,0 +1,320 @@
+#include "input.h"
+
+#include "devices.h"
+
+extern "C" {
+#include <libavutil/avstring.h>
+}
+
+#include <chrono>
+#include <cstring>
+#include <set>
+
+namespace ffnode {
+
+int64_t nowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+bool isNetworkUrl(const std::string& url) {
+  auto p = url.find("://");
+  if (p == std::string::npos) return false;
+  std::string scheme = url.substr(0, p);
+  return scheme != "file" && scheme != "pipe";
+}
+
+namespace {
+
+// Demuxers that open further URLs named inside the bytes they parse. Probing
+// never picks them for an input unless the caller asked (see Prepare).
+struct Blocked {
+  const char* name;
+  const char* why;
+  bool byAllowPlaylists;  // allowPlaylists enables it (else only an explicit format)
+};
+// Only hls routes every nested open through AVFormatContext.io_open (segments,
+// keys, variant playlists), where the whitelist and TLS options are enforced.
+// In FFmpeg 5.1 dash opens segments with avio_open2 itself, concat/vobsub open
+// nested contexts with the default io_open: neither carries tls_verify, so
+// they stay behind an explicit `format`.
+const Blocked kBlocked[] = {
+    {"hls", "it opens the segment, key and variant URLs the playlist lists", true},
+    {"dash", "it opens the BaseURL/segment URLs the manifest lists", false},
+    {"concat", "it opens the files the list names", false},
+    {"imf", "it opens the asset files the composition playlist names", false},
+    {"sdp", "it opens RTP/UDP sockets to the addresses the SDP names", false},
+    {"vobsub", "it opens a companion .sub file next to the input", false},
+    {"avisynth", "it runs a script", false},
+    {"vapoursynth", "it runs a script", false},
+};
+
+const Blocked* blockedEntry(const AVInputFormat* f) {
+  if (!f || !f->name) return nullptr;
+  for (const Blocked& b : kBlocked)
+    if (av_match_list(b.name, f->name, ',') > 0) return &b;
+  return nullptr;
+}
+
+// Every registered demuxer except the blocked ones: libav's own format
+// whitelist backs our probe check (it refuses whatever init_input picked).
+const std::string& allowedDemuxers() {
+  static const std::string list = [] {
+    std::string s;
+    void* it = nullptr;
+    while (const AVInputFormat* f = av_demuxer_iterate(&it)) {
+      if (!f->name || blockedEntry(f)) continue;
+      if (!s.empty()) s += ',';
+      s += f->name;
+    }
+    return s;
+  }();
+  return list;
+}
+
+// The protocols a URL names, outermost first, as url_find_protocol reads a
+// scheme: [A-Za-z0-9+.-]+ before ':'; none means a path (file). Wrappers
+// (cache:, async:, crypto+, hls+, subfile) name their inner URL too.
+void namedProtocols(const std::string& url, std::vector<std::string>& out, int depth = 0) {
+  static const char* kSchemeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.";
+  size_t n = strspn(url.c_str(), kSchemeChars);
+  if (depth > 8 || n == 0 || n >= url.size() || url[n] != ':') {
+    if (url.rfind("subfile,", 0) == 0) out.push_back("subfile"), out.push_back("file");
+    else out.push_back("file");
+    return;
+  }
+  std::string scheme = url.substr(0, n);
+  size_t plus = scheme.find('+');
+  if (plus != std::string::npos) {  // nested scheme: crypto+https://, hls+http://
+    out.push_back(scheme.substr(0, plus));
+    namedProtocols(url.substr(plus + 1), out, depth + 1);
+    return;
+  }
+  out.push_back(scheme);
+  if (scheme == "cache" || scheme == "async" || scheme == "crypto" || scheme == "hls")
+    namedProtocols(url.substr(n + 1), out, depth + 1);
+  else if (scheme == "concat") {  // concat:a|b
+    std::string rest = url.substr(n + 1);
+    size_t start = 0;
+    for (size_t bar; (bar = rest.find('|', start)) != std::string::npos; start = bar + 1) namedProtocols(rest.substr(start, bar - start), out, depth + 1);
+    namedProtocols(rest.substr(start), out, depth + 1);
+  }
+}
+
+// What a named protocol needs underneath (libav checks each layer against
+// the whitelist). http includes https: a redirect may switch scheme, and the
+// TLS options we add go with it.
+void addLayers(const std::string& p, std::set<std::string>& s) {
+  auto add = [&s](std::initializer_list<const char*> l) {
+    for (const char* x : l) s.insert(x);
+  };
+  s.insert(p);
+  if (p == "file") add({"crypto"});  // AES-128 HLS segments of a local playlist
+  else if (p == "http" || p == "https") add({"http", "https", "tls", "tcp", "crypto", "httpproxy"});
+  else if (p == "tls") add({"tcp"});
+  else if (p == "rtmp") add({"tcp"});
+  else if (p == "rtmps") add({"tls", "tcp"});
+  else if (p == "rtmpt") add({"ffrtmphttp", "http", "tcp"});
+  else if (p == "rtmpts") add({"ffrtmphttp", "http", "https", "tls", "tcp"});
+  else if (p == "rtsp") add({"tcp", "udp", "rtp", "http"});  // rtsp is a demuxer; these are its transports
+  else if (p == "rtsps") add({"tcp", "udp", "rtp", "srtp", "tls", "http", "https"});
+  else if (p == "rtp") add({"udp"});
+  else if (p == "srtp") add({"rtp", "udp"});
+  else if (p == "sap") add({"udp", "rtp"});
+  else if (p == "ftp" || p == "gopher" || p == "mmst") add({"tcp"});
+  else if (p == "gophers") add({"tls", "tcp"});
+  else if (p == "mmsh") add({"http", "tcp"});
+  else if (p == "ipfs" || p == "ipns") add({"http", "https", "tls", "tcp"});
+}
+
+std::string joinSet(const std::set<std::string>& s) {
+  std::string out;
+  for (const std::string& x : s) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
+bool isOff(const AVDictionaryEntry* e) { return e && e->value && !strcmp(e->value, "0"); }
+
+}  // namespace
+
+int InputSession::InterruptCb(void* opaque) {
+  auto* s = static_cast<InputSession*>(opaque);
+  if (!s) return 0;
+  if (s->Stopped()) return 1;
+  int64_t dl = s->deadline_.load();
+  if (dl > 0 && nowUs() > dl) {
+    s->timedOut_ = true;
+    return 1;
+  }
+  return 0;
+}
+
+void InputSession::Refuse(const std::string& why) {
+  std::lock_guard<std::mutex> lk(refusedMu_);
+  if (refused_.empty()) refused_ = why;
+}
+
+bool InputSession::TakeRefusal(Failure& f, const char* op) {
+  std::lock_guard<std::mutex> lk(refusedMu_);
+  if (refused_.empty()) return false;
+  f.setMessage("EPERM", op, refused_);
+  f.code = AVERROR(EPERM);
+  refused_.clear();
+  return true;
+}
+
+bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const char* op, Failure& f) {
+  req_ = req;
+  auto refuse = [&](const std::string& msg) {
+    f.setMessage("EPERM", op, req.url + ": " + msg);
+    f.code = AVERROR(EPERM);
+    return false;
+  };
+  if (!req.format.empty()) {
+    ifmt_ = av_find_input_format(req.format.c_str());
+    if (!ifmt_ && EnsureDevices()) ifmt_ = av_find_input_format(req.format.c_str());  // lavfi, v4l2, x11grab, ...
+    if (!ifmt_) {
+      f.set(AVERROR_DEMUXER_NOT_FOUND, op, "format '" + req.format + "' for " + req.url);
+      return false;
+    }
+  }
+  restrictProbe_ = !ifmt_ && !req.allowPlaylists;
+  tlsVerify_ = !isOff(av_dict_get(*opts, "tls_verify", nullptr, 0));
+  const AVDictionaryEntry* ca = av_dict_get(*opts, "ca_file", nullptr, 0);
+  caFile_ = ca && ca->value ? ca->value : "";
+  if (req.customIO) {
+    whitelist_ = "none";  // bytes from the caller name no URL we may open
+    return true;
+  }
+  std::vector<std::string> named;
+  namedProtocols(req.url, named);
+  std::set<std::string> allowed;
+  bool listProtocol = false;  // hls:/concat protocols: they drop options on nested opens
+  for (const std::string& p : named) {
+    addLayers(p, allowed);
+    if (p == "hls" || p == "concat" || p == "concatf") listProtocol = true;
+  }
+  if (listProtocol && !req.allowPlaylists && !ifmt_)
+    return refuse("the '" + named[0] + "' protocol opens the URLs a playlist or list names; pass allowPlaylists: true to allow it (only for sources you trust)");
+  if (listProtocol && tlsVerify_) {
+    // FFmpeg 5.1's hls and concat protocols open their nested URLs with no
+    // options, so tls_verify/ca_file never reach those connections.
+    if (allowed.count("tls"))
+      return refuse("the '" + named[0] + "' protocol cannot verify TLS certificates in FFmpeg 5.1 (it drops tls_verify and ca_file on its nested opens); open the playlist as a plain https:// URL with allowPlaylists: true, or pass options.tls_verify: 0");
+    allowed.erase("https"), allowed.erase("tls"), allowed.erase("httpproxy");  // a redirect must not reach unverified TLS
+  }
+  whitelist_ = joinSet(allowed);
+  tlsReachable_ = allowed.count("tls") > 0;
+  // Verification is on unless the caller explicitly turned it off.
+  if (tlsReachable_ && !av_dict_get(*opts, "tls_verify", nullptr, 0)) av_dict_set(opts, "tls_verify", "1", 0);
+  return true;
+}
+
+bool InputSession::RefuseProbed(const AVInputFormat* fmt) {
+  const Blocked* b = blockedEntry(fmt);
+  if (!b) return false;
+  if (!restrictProbe_ && (b->byAllowPlaylists || ifmt_)) return false;
+  std::string how = b->byAllowPlaylists ? "pass allowPlaylists: true (or format: '" + std::string(b->name) + "')"
+                                        : "name it with format: '" + std::string(b->name) + "'";
+  Refuse(req_.url + ": playlist demuxer '" + b->name + "' is not allowed for this input (" + b->why + "); " + how +
+         " only for sources you trust");
+  return true;
+}
+
+int InputSession::IoOpen(AVFormatContext* s, AVIOContext** pb, const char* url, int flags, AVDictionary** options) {
+  auto* self = s ? static_cast<InputSession*>(s->opaque) : nullptr;
+  if (!self || !pb || !url) return AVERROR(EPERM);  // not one of ours: open nothing
+  return self->OpenNested(s, pb, url, flags, options);
+}
+
+int InputSession::OpenNested(AVFormatContext* s, AVIOContext** pb, const char* url, int flags, AVDictionary** options) {
+  bool main = mainPending_ && pb == &s->pb;
+  mainPending_ = false;
+  // A caller's options.protocol_whitelist (set on the context) overrides ours.
+  const char* wl = s->protocol_whitelist ? s->protocol_whitelist : whitelist_.c_str();
+  if (!main) {
+    if (req_.customIO) {
+      Refuse(std::string("nested open of '") + url + "' refused: a byte source may not open other URLs");
+      return AVERROR(EPERM);
+    }
+    std::vector<std::string> named;
+    namedProtocols(url, named);
+    for (const std::string& p : named) {
+      if (av_match_list(p.c_str(), wl, ',') <= 0) {
+        Refuse(std::string("nested open of '") + url + "' refused: protocol '" + p + "' is not allowed for this input (allowed: " + wl + ")");
+        return AVERROR(EPERM);
+      }
+    }
+  }
+  AVDictionary* tmp = nullptr;
+  AVDictionary** o = options ? options : &tmp;
+  // Every layer libav opens below checks this list (http → tls → tcp).
+  av_dict_set(o, "protocol_whitelist", wl, 0);
+  if (!main && tlsReachable_) {
+    // The caller's choice, never the playlist's: demuxers forward headers and
+    // cookies to nested opens, not TLS options (hls in 5.1 saves no tls_*).
+    av_dict_set(o, "tls_verify", tlsVerify_ ? "1" : "0", 0);
+    if (!caFile_.empty()) av_dict_set(o, "ca_file", caFile_.c_str(), 0);
+  }
+  int r = avio_open2(pb, url, flags, &s->interrupt_callback, o);
+  av_dict_free(&tmp);
+  if (r < 0 || !main || !restrictProbe_ || s->iformat || !*pb) return r;
+  // The input itself: probe it here, from the bytes now buffered (libav's own
+  // probe re-reads the same buffer, no second request), and refuse playlist
+  // demuxers before they open anything.
+  const AVInputFormat* fmt = nullptr;
+  if (av_probe_input_buffer2(*pb, &fmt, url, s, 0, s->format_probesize) >= 0 && RefuseProbed(fmt)) {
+    avio_closep(pb);
+    return AVERROR(EPERM);
+  }
+  return 0;
+}
+
+int InputSession::Open(AVFormatContext** ctx, AVDictionary** opts, Failure& f, const char* op) {
+  AVFormatContext* c = *ctx;
+  c->interrupt_callback = {&InputSession::InterruptCb, this};
+  c->opaque = this;
+  c->io_open = &InputSession::IoOpen;
+  int r = 0;
+  // Set directly (a caller's options.protocol_whitelist still overrides them).
+  av_freep(&c->protocol_whitelist);
+  c->protocol_whitelist = av_strdup(whitelist_.c_str());
+  if (restrictProbe_) {
+    av_freep(&c->format_whitelist);
+    c->format_whitelist = av_strdup(allowedDemuxers().c_str());
+  }
+  if (!c->protocol_whitelist || (restrictProbe_ && !c->format_whitelist)) r = AVERROR(ENOMEM);
+  if (r == 0 && req_.customIO && restrictProbe_ && c->pb) {
+    // A byte source never reaches io_open: probe its buffer the same way.
+    const AVInputFormat* fmt = nullptr;
+    Arm();
+    if (av_probe_input_buffer2(c->pb, &fmt, "", c, 0, c->format_probesize) >= 0 && RefuseProbed(fmt)) r = AVERROR(EPERM);
+  }
+  if (r < 0) {
+    avformat_free_context(c);  // a custom pb stays the caller's
+    *ctx = nullptr;
+    if (!TakeRefusal(f, op)) f.set(r, op, req_.url);
+    return r;
+  }
+  mainPending_ = true;
+  Arm();
+  r = avformat_open_input(ctx, req_.customIO ? "" : req_.url.c_str(), ifmt_, opts);
+  mainPending_ = false;
+  if (r < 0) {
+    *ctx = nullptr;  // freed by avformat_open_input
+    TakeRefusal(f, op);  // else the caller explains the code (interrupts, timeouts)
+    return r;
+  }
+  if (tlsReachable_) {
+    // Not every network input reaches its TLS layer (plain http, no redirect).
+    av_dict_set(opts, "tls_verify", nullptr, 0);
+    if (!caFile_.empty()) av_dict_set(opts, "ca_file", nullptr, 0);
+  }
+  std::string unused = leftoverKeys(*opts);
+  if (!unused.empty()) {
+    f.set(AVERROR_OPTION_NOT_FOUND, op, req_.url + ": unknown option(s) " + unused);
+    return AVERROR_OPTION_NOT_FOUND;
+  }
+  return r;
+}
+
+}  // namespace ffnode
