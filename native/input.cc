@@ -55,20 +55,25 @@ const Blocked* blockedEntry(const AVInputFormat* f) {
   return nullptr;
 }
 
-// Every registered demuxer except the blocked ones: libav's own format
-// whitelist backs our probe check (it refuses whatever init_input picked).
-const std::string& allowedDemuxers() {
-  static const std::string list = [] {
+// Every registered demuxer except the blocked ones (hls stays with
+// allowPlaylists): libav's own format whitelist backs our probe check, since
+// it refuses whatever init_input picked, and it is copied to the contexts a
+// demuxer nests (hls segments). A whitelist rather than a blacklist because
+// that is the only list libavformat has.
+const std::string& allowedDemuxers(bool playlists) {
+  auto build = [](bool withPlaylists) {
     std::string s;
     void* it = nullptr;
     while (const AVInputFormat* f = av_demuxer_iterate(&it)) {
-      if (!f->name || blockedEntry(f)) continue;
+      const Blocked* b = blockedEntry(f);
+      if (!f->name || (b && !(withPlaylists && b->byAllowPlaylists))) continue;
       if (!s.empty()) s += ',';
       s += f->name;
     }
     return s;
-  }();
-  return list;
+  };
+  static const std::string strict = build(false), withHls = build(true);
+  return playlists ? withHls : strict;
 }
 
 // The protocols a URL names, outermost first, as url_find_protocol reads a
@@ -177,7 +182,7 @@ bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const c
       return false;
     }
   }
-  restrictProbe_ = !ifmt_ && !req.allowPlaylists;
+  restrictProbe_ = !ifmt_;  // a demuxer the caller named is the caller's choice
   tlsVerify_ = !isOff(av_dict_get(*opts, "tls_verify", nullptr, 0));
   const AVDictionaryEntry* ca = av_dict_get(*opts, "ca_file", nullptr, 0);
   caFile_ = ca && ca->value ? ca->value : "";
@@ -212,7 +217,7 @@ bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const c
 bool InputSession::RefuseProbed(const AVInputFormat* fmt) {
   const Blocked* b = blockedEntry(fmt);
   if (!b) return false;
-  if (!restrictProbe_ && (b->byAllowPlaylists || ifmt_)) return false;
+  if (!restrictProbe_ || (b->byAllowPlaylists && req_.allowPlaylists)) return false;
   std::string how = b->byAllowPlaylists ? "pass allowPlaylists: true (or format: '" + std::string(b->name) + "')"
                                         : "name it with format: '" + std::string(b->name) + "'";
   Refuse(req_.url + ": playlist demuxer '" + b->name + "' is not allowed for this input (" + b->why + "); " + how +
@@ -280,7 +285,7 @@ int InputSession::Open(AVFormatContext** ctx, AVDictionary** opts, Failure& f, c
   c->protocol_whitelist = av_strdup(whitelist_.c_str());
   if (restrictProbe_) {
     av_freep(&c->format_whitelist);
-    c->format_whitelist = av_strdup(allowedDemuxers().c_str());
+    c->format_whitelist = av_strdup(allowedDemuxers(req_.allowPlaylists).c_str());
   }
   if (!c->protocol_whitelist || (restrictProbe_ && !c->format_whitelist)) r = AVERROR(ENOMEM);
   if (r == 0 && req_.customIO && restrictProbe_ && c->pb) {

@@ -79,7 +79,7 @@ class InputSession {
   InputRequest req_;
   const AVInputFormat* ifmt_ = nullptr;
   std::string whitelist_;      // comma separated protocol names ("none" for byte sources)
-  bool restrictProbe_ = true;  // no explicit format and no allowPlaylists
+  bool restrictProbe_ = true;  // no explicit format: probing may not pick a blocked demuxer
   bool tlsVerify_ = true;
   bool tlsReachable_ = false;  // the whitelist lets this input reach a TLS layer
   std::string caFile_;
