@@ -34,9 +34,10 @@ struct Blocked {
 };
 // Only hls routes every nested open through AVFormatContext.io_open (segments,
 // keys, variant playlists), where the whitelist and TLS options are enforced.
-// In FFmpeg 5.1 dash opens segments with avio_open2 itself, concat/vobsub open
-// nested contexts with the default io_open: neither carries tls_verify, so
-// they stay behind an explicit `format`.
+// dash opens its segments itself (Debian's 5.1.9 with ffio_open_whitelist:
+// the protocol whitelist holds, our TLS options don't reach them), concat and
+// vobsub open nested contexts with the default io_open: none of them carries
+// tls_verify/ca_file, so they stay behind an explicit `format`.
 const Blocked kBlocked[] = {
     {"hls", "it opens the segment, key and variant URLs the playlist lists", true},
     {"dash", "it opens the BaseURL/segment URLs the manifest lists", false},
@@ -306,8 +307,13 @@ int InputSession::Open(AVFormatContext** ctx, AVDictionary** opts, Failure& f, c
   mainPending_ = false;
   if (r < 0) {
     *ctx = nullptr;  // freed by avformat_open_input
-    TakeRefusal(f, op);  // else the caller explains the code (interrupts, timeouts)
-    return r;
+    if (TakeRefusal(f, op)) return r;
+    if (r == AVERROR(EIO) && tlsReachable_ && tlsVerify_ && !Stopped() && !TimedOut()) {
+      // GnuTLS reports a refused certificate as a bare EIO.
+      f.set(r, op, req_.url);
+      f.message += " (TLS certificates are verified: an untrusted chain or a host name mismatch ends like this; options.ca_file trusts a private CA)";
+    }
+    return r;  // else the caller explains the code (interrupts, timeouts)
   }
   if (tlsReachable_) {
     // Not every network input reaches its TLS layer (plain http, no redirect).

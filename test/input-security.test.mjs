@@ -11,7 +11,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Decoder, remux, transcode, FFmpegError, MemoryStore } from 'ffnode';
 import { ffmpeg, fixtures, countFrames } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
@@ -190,6 +190,8 @@ t.test('(b) a byte stream that is a DASH manifest pointing at an internal host i
   await rejectsTyped(t, remux(file, path.join(tmp, 'dash-out.mp4')), 'EPERM', /'dash'/, 'remux(file)');
   const store = new MemoryStore();
   await rejectsTyped(t, transcode(Readable.from([Buffer.from(mpd)]), { out: store, audio: false }).done, 'EPERM', /'dash'/, 'transcode(Readable)');
+  // Named explicitly, dash runs; a byte source still has no protocol to open.
+  await rejectsTyped(t, Decoder.open(Readable.from([Buffer.from(mpd)]), { format: 'dash', timeoutMs: 5000 }), null, null, "format: 'dash' on a byte source");
   t.equal(internal.requests, 0, 'the internal server saw no request');
 });
 
@@ -225,6 +227,19 @@ t.test('honest inputs: HLS over http with allowPlaylists plays every frame; with
   t.equal(r.streams[0].packets, want, 'remux of the allowed playlist copies every packet');
 });
 
+t.test('CLI: probe refuses a playlist upload unless --allow-playlists', async (t) => {
+  const cli = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'dist', 'cli.js');
+  const run = (...args) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  const since = ageVictim();
+  const refused = run('probe', uploadRel);
+  t.not(refused.status, 0, 'exits non-zero');
+  t.match(refused.stderr, /playlist demuxer 'hls' is not allowed/, 'and says why');
+  t.notOk(victimRead(since), 'the victim was not read');
+  const allowed = run('probe', uploadRel, '--allow-playlists');
+  t.equal(allowed.status, 0, `--allow-playlists probes it (${allowed.stderr.trim()})`);
+  t.match(allowed.stdout, /hls/, 'as hls');
+});
+
 // ---- TLS ----------------------------------------------------------------------
 const cert = selfSigned('127.0.0.1', 'IP:127.0.0.1');
 const wrongName = selfSigned('localhost', 'DNS:localhost');
@@ -235,8 +250,9 @@ t.test('(d) https with a self-signed certificate: refused, unless ca_file trusts
   const dir = path.dirname(src);
   const srv = await serve(t, { dir, tls: cert });
   const url = `${srv.origin}/${path.basename(src)}`;
-  await rejectsTyped(t, Decoder.open(url, { timeoutMs: 5000 }), null, null, 'Decoder.open');
-  await rejectsTyped(t, remux(url, path.join(tmp, 'd-out.mp4'), { timeoutMs: 5000 }), null, null, 'remux');
+  const tlsHint = /TLS certificates are verified/;
+  await rejectsTyped(t, Decoder.open(url, { timeoutMs: 5000 }), 'EIO', tlsHint, 'Decoder.open');
+  await rejectsTyped(t, remux(url, path.join(tmp, 'd-out.mp4'), { timeoutMs: 5000 }), 'EIO', tlsHint, 'remux');
   t.equal(srv.requests, 0, 'no HTTP request got through the handshake');
   t.equal(await decodeAll(url, { options: { ca_file: cert.certFile } }), want, 'with ca_file: every frame');
   const r = await remux(url, path.join(tmp, 'd-ok.mp4'), { inputOptions: { ca_file: cert.certFile } });
