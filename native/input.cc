@@ -114,8 +114,9 @@ void addLayers(const std::string& p, std::set<std::string>& s) {
     for (const char* x : l) s.insert(x);
   };
   s.insert(p);
-  if (p == "file") add({"crypto"});  // AES-128 HLS segments of a local playlist
-  else if (p == "http" || p == "https") add({"http", "https", "tls", "tcp", "crypto", "httpproxy"});
+  // crypto: AES-128 HLS segments; data: inline keys/playlists (no I/O at all).
+  if (p == "file") add({"crypto", "data"});
+  else if (p == "http" || p == "https") add({"http", "https", "tls", "tcp", "crypto", "data", "httpproxy"});
   else if (p == "tls") add({"tcp"});
   else if (p == "rtmp") add({"tcp"});
   else if (p == "rtmps") add({"tls", "tcp"});
@@ -284,11 +285,14 @@ int InputSession::Open(AVFormatContext** ctx, AVDictionary** opts, Failure& f, c
   // Set directly (a caller's options.protocol_whitelist still overrides them).
   av_freep(&c->protocol_whitelist);
   c->protocol_whitelist = av_strdup(whitelist_.c_str());
-  if (restrictProbe_) {
-    av_freep(&c->format_whitelist);
-    c->format_whitelist = av_strdup(allowedDemuxers(req_.allowPlaylists).c_str());
-  }
-  if (!c->protocol_whitelist || (restrictProbe_ && !c->format_whitelist)) r = AVERROR(ENOMEM);
+  // Also with a named format: the contexts a demuxer nests (hls segments,
+  // concat files) inherit this list, so a segment cannot turn into a dash
+  // manifest. The named demuxer itself is added (libav checks it too).
+  std::string formats = allowedDemuxers(req_.allowPlaylists);
+  if (ifmt_ && ifmt_->name) formats += std::string(",") + ifmt_->name;
+  av_freep(&c->format_whitelist);
+  c->format_whitelist = av_strdup(formats.c_str());
+  if (!c->protocol_whitelist || !c->format_whitelist) r = AVERROR(ENOMEM);
   if (r == 0 && req_.customIO && restrictProbe_ && c->pb) {
     // A byte source never reaches io_open: probe its buffer the same way.
     const AVInputFormat* fmt = nullptr;
