@@ -96,7 +96,7 @@ void namedProtocols(const std::string& url, std::vector<std::string>& out, int d
     return;
   }
   out.push_back(scheme);
-  if (scheme == "cache" || scheme == "async" || scheme == "crypto" || scheme == "hls")
+  if (scheme == "cache" || scheme == "async" || scheme == "crypto" || scheme == "hls" || scheme == "concatf")
     namedProtocols(url.substr(n + 1), out, depth + 1);
   else if (scheme == "concat") {  // concat:a|b
     std::string rest = url.substr(n + 1);
@@ -195,18 +195,20 @@ bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const c
   std::vector<std::string> named;
   namedProtocols(req.url, named);
   std::set<std::string> allowed;
-  bool listProtocol = false;  // hls:/concat protocols: they drop options on nested opens
+  std::string lister;         // hls/concat/concatf protocols drop options on nested opens
+  std::string reader;         // hls/concatf: the URLs come from content, not from the caller
   for (const std::string& p : named) {
     addLayers(p, allowed);
-    if (p == "hls" || p == "concat" || p == "concatf") listProtocol = true;
+    if ((p == "hls" || p == "concat" || p == "concatf") && lister.empty()) lister = p;
+    if ((p == "hls" || p == "concatf") && reader.empty()) reader = p;
   }
-  if (listProtocol && !req.allowPlaylists && !ifmt_)
-    return refuse("the '" + named[0] + "' protocol opens the URLs a playlist or list names; pass allowPlaylists: true to allow it (only for sources you trust)");
-  if (listProtocol && tlsVerify_) {
+  if (!reader.empty() && !req.allowPlaylists)
+    return refuse("the '" + reader + "' protocol opens the URLs a playlist or list names; pass allowPlaylists: true to allow it (only for sources you trust)");
+  if (!lister.empty() && tlsVerify_) {
     // FFmpeg 5.1's hls and concat protocols open their nested URLs with no
     // options, so tls_verify/ca_file never reach those connections.
     if (allowed.count("tls"))
-      return refuse("the '" + named[0] + "' protocol cannot verify TLS certificates in FFmpeg 5.1 (it drops tls_verify and ca_file on its nested opens); open the playlist as a plain https:// URL with allowPlaylists: true, or pass options.tls_verify: 0");
+      return refuse("the '" + lister + "' protocol cannot verify TLS certificates in FFmpeg 5.1 (it drops tls_verify and ca_file on its nested opens); open the playlist as a plain https:// URL with allowPlaylists: true, or pass options.tls_verify: 0");
     allowed.erase("https"), allowed.erase("tls"), allowed.erase("httpproxy");  // a redirect must not reach unverified TLS
   }
   whitelist_ = joinSet(allowed);
@@ -305,7 +307,7 @@ int InputSession::Open(AVFormatContext** ctx, AVDictionary** opts, Failure& f, c
     if (!TakeRefusal(f, op)) f.set(r, op, req_.url);
     return r;
   }
-  mainPending_ = true;
+  mainPending_ = !req_.customIO;  // a byte source has no io_open for itself
   Arm();
   r = avformat_open_input(ctx, req_.customIO ? "" : req_.url.c_str(), ifmt_, opts);
   mainPending_ = false;

@@ -164,6 +164,18 @@ t.test('(a) control: the same playlist with allowPlaylists reads the victim (the
   await remux(uploadAbs, out, { allowPlaylists: true });
   t.ok(leakedWindows(out) > windows.length / 2, 'the remux output holds the victim bytes');
   t.equal(await decodeAll(uploadRel, { format: 'hls' }), VICTIM_FRAMES, "an explicit format: 'hls' allows it too");
+  const store = new MemoryStore();
+  const r = await transcode(uploadRel, { out: store, input: { allowPlaylists: true }, ladder: [{ width: 160, height: 120, bitrate: 100_000 }], audio: false, segmentDuration: 1 }).done;
+  t.equal(r.variants.length, 1, 'transcode with input.allowPlaylists runs');
+  t.ok((await store.list()).some((k) => k.endsWith('.m4s')), 'and writes segments');
+});
+
+t.test('concat: names its parts in the caller\'s string (allowed); concatf: reads them from a file (needs allowPlaylists)', async (t) => {
+  t.equal(await decodeAll(`concat:${victim}|${victim}`), 2 * VICTIM_FRAMES, 'concat: of two local files decodes both');
+  const list = path.join(userDir, 'parts.txt');
+  fs.writeFileSync(list, `${victim}\n`);
+  await rejectsTyped(t, Decoder.open(`concatf:${list}`), 'EPERM', /'concatf' protocol .*allowPlaylists/, 'concatf: without allowPlaylists');
+  t.equal(await decodeAll(`concatf:${list}`, { allowPlaylists: true }), VICTIM_FRAMES, 'concatf: with allowPlaylists');
 });
 
 const MPD = (base) => `<?xml version="1.0" encoding="utf-8"?>
