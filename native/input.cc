@@ -8,6 +8,7 @@ extern "C" {
 
 #include <chrono>
 #include <cstring>
+#include <algorithm>
 #include <set>
 
 namespace ffnode {
@@ -204,12 +205,23 @@ bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const c
   }
   if (!reader.empty() && !req.allowPlaylists)
     return refuse("the '" + reader + "' protocol opens the URLs a playlist or list names; pass allowPlaylists: true to allow it (only for sources you trust)");
-  if (!lister.empty() && tlsVerify_) {
-    // FFmpeg 5.1's hls and concat protocols open their nested URLs with no
-    // options, so tls_verify/ca_file never reach those connections.
-    if (allowed.count("tls"))
-      return refuse("the '" + lister + "' protocol cannot verify TLS certificates in FFmpeg 5.1 (it drops tls_verify and ca_file on its nested opens); open the playlist as a plain https:// URL with allowPlaylists: true, or pass options.tls_verify: 0");
-    allowed.erase("https"), allowed.erase("tls"), allowed.erase("httpproxy");  // a redirect must not reach unverified TLS
+  // Paths to TLS that FFmpeg 5.1 opens without our options, so tls_verify and
+  // ca_file never reach them: the hls/concat protocols open nested URLs with
+  // none; the rtsp demuxer opens its rtsps connection with none; dash opens
+  // its segments and concat/imf their files without io_open.
+  std::string noTls;
+  if (!lister.empty()) noTls = "the '" + lister + "' protocol opens its nested URLs without TLS options";
+  else if (std::find(named.begin(), named.end(), "rtsps") != named.end()) noTls = "the rtsp demuxer opens its TLS connection without TLS options";
+  else if (ifmt_ && blockedEntry(ifmt_) && !blockedEntry(ifmt_)->byAllowPlaylists)
+    noTls = std::string("the '") + blockedEntry(ifmt_)->name + "' demuxer opens what it lists without TLS options";
+  if (!noTls.empty() && tlsVerify_) {
+    // The input's own connection would be TLS: nothing can make it verified.
+    bool ownTls = false;
+    for (const std::string& p : named) ownTls |= p == "https" || p == "tls" || p == "rtsps" || p == "rtmps" || p == "rtmpts" || p == "gophers";
+    if (ownTls)
+      return refuse("cannot verify TLS certificates in FFmpeg 5.1 (" + noTls + "); open an HLS playlist as a plain https:// URL with allowPlaylists: true, or pass options.tls_verify: 0 to accept unverified TLS");
+    // Otherwise no nested open or redirect may reach TLS unverified: it fails.
+    allowed.erase("https"), allowed.erase("tls"), allowed.erase("httpproxy");
   }
   whitelist_ = joinSet(allowed);
   tlsReachable_ = allowed.count("tls") > 0;

@@ -325,4 +325,21 @@ t.test('(g) cache:, async: and hls+ prefixes verify TLS too', async (t) => {
   t.equal(hsrv.requests, 0, 'the hls+https server saw no request');
 });
 
+t.test("(h) an explicit format: 'dash' cannot fetch segments over unverified TLS", async (t) => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'dash-'));
+  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=3', '-c:v', 'libx264', '-g', '10', '-f', 'dash',
+    '-seg_duration', '1', '-use_template', '1', '-use_timeline', '0', path.join(dir, 'manifest.mpd')]);
+  const secure = await serve(t, { dir, tls: cert });
+  const mpd = fs.readFileSync(path.join(dir, 'manifest.mpd'), 'utf8').replace('<Period', `<BaseURL>${secure.origin}/</BaseURL>\n<Period`);
+  const front = await serve(t, { routes: { '/m.mpd': mpd } });
+  // dash opens its segments without io_open: our TLS options cannot reach them.
+  await rejectsTyped(t, decodeAll(`${front.origin}/m.mpd`, { format: 'dash', timeoutMs: 5000 }), null, null, 'manifest over http, segments on https');
+  t.equal(secure.requests, 0, 'no segment request reached the unverified server');
+  await rejectsTyped(t, Decoder.open(`${secure.origin}/manifest.mpd`, { format: 'dash', options: { ca_file: cert.certFile } }), 'EPERM',
+    /cannot verify TLS certificates.*'dash' demuxer/, 'manifest over https: refused up front');
+  t.equal(secure.requests, 0, 'not even the manifest was fetched');
+  t.equal(await decodeAll(`${front.origin}/m.mpd`, { format: 'dash', options: { tls_verify: 0 } }), 30, 'control: with tls_verify: 0 the segments are fetched');
+  t.ok(secure.requests > 0, 'from the https server');
+});
+
 endsWithZeroLive(t);
