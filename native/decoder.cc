@@ -6,7 +6,6 @@
 #include "input.h"
 #include "input_buffer.h"
 #include "objects.h"
-#include "devices.h"
 #include "packet.h"
 #include "strand.h"
 
