@@ -33,7 +33,13 @@ std::string joinSet(const std::set<std::string>& s) {
   return out;
 }
 
-bool isOff(const AVDictionaryEntry* e) { return e && e->value && !strcmp(e->value, "0"); }
+// The caller turned an option off ("0", or a boolean word libav also reads so).
+bool isOff(const AVDictionaryEntry* e) {
+  if (!e || !e->value) return false;
+  for (const char* v : {"0", "false", "off", "no"})
+    if (!av_strcasecmp(e->value, v)) return true;
+  return false;
+}
 
 }  // namespace
 

@@ -301,6 +301,8 @@ t.test('(f) allowed HLS whose segments are on an unverified https server: refuse
   t.equal(await decodeAll(`${front.origin}/live.m3u8`, { allowPlaylists: true, options: { ca_file: cert.certFile } }), await countFrames(src, 'v:0'),
     'with ca_file the segments are verified and play');
   t.ok(secure.requests > 0, 'and then the segment server was used');
+  t.equal(await decodeAll(`${front.origin}/live.m3u8`, { allowPlaylists: true, options: { tls_verify: false } }), await countFrames(src, 'v:0'),
+    "the caller's explicit tls_verify: false reaches the segments too");
 });
 
 t.test('(g) cache:, async: and hls+ prefixes verify TLS too', async (t) => {

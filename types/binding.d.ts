@@ -251,7 +251,9 @@ export interface RemuxOptions {
    * its nested opens are still held to the input's protocols (a network
    * playlist never reaches `file:`) and to TLS verification. Set it only for
    * sources you trust (e.g. `https://…/live.m3u8`). An explicit `format`
-   * ('hls', 'dash', 'concat', ...) also allows that demuxer.
+   * ('hls', 'dash', 'concat', ...) also allows that demuxer; dash, concat
+   * and imf open what they list without TLS options in FFmpeg 5.1, so while
+   * TLS verification is on they may not reach TLS at all (docs/ingest/network-inputs.md).
    */
   allowPlaylists?: boolean;
 }
