@@ -8,6 +8,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -325,6 +326,43 @@ t.test('(g) cache:, async: and hls+ prefixes verify TLS too', async (t) => {
     'hls+https: the hls protocol drops TLS options, so it is refused under verification');
   await rejectsTyped(t, remux(hls, path.join(tmp, 'g2.mp4'), { allowPlaylists: true }), 'EPERM', /cannot verify TLS/, 'remux hls+https');
   t.equal(hsrv.requests, 0, 'the hls+https server saw no request');
+});
+
+// A raw TLS server: counts application bytes it receives, sends `payload`.
+async function tlsServer(t, payload) {
+  const state = { bytes: 0, connections: 0 };
+  const server = tls.createServer({ key: cert.key, cert: cert.cert }, (sock) => {
+    state.connections++;
+    sock.on('data', (d) => (state.bytes += d.length));
+    sock.on('error', () => {});
+    if (payload) fs.createReadStream(payload).pipe(sock);
+  });
+  server.on('tlsClientError', () => {});
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  state.port = await listen(server);
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return state;
+}
+
+t.test('(i) tls:// and rtmps:// verify the peer too', async (t) => {
+  const src = await fixtures.mpegts10s();
+  const raw = await tlsServer(t, src);
+  await rejectsTyped(t, Decoder.open(`tls://127.0.0.1:${raw.port}`, { format: 'mpegts', timeoutMs: 5000 }), 'EIO', /TLS certificates are verified/, 'tls:// self-signed');
+  t.equal(raw.bytes, 0, 'nothing was sent to the unverified peer');
+  t.equal(await decodeAll(`tls://127.0.0.1:${raw.port}`, { format: 'mpegts', options: { ca_file: cert.certFile } }), await countFrames(src, 'v:0'), 'tls:// with ca_file: every frame');
+  const rtmp = await tlsServer(t, null);
+  await rejectsTyped(t, Decoder.open(`rtmps://127.0.0.1:${rtmp.port}/live/x`, { timeoutMs: 3000 }), null, null, 'rtmps:// self-signed');
+  t.equal(rtmp.bytes, 0, 'no RTMP handshake byte reached the unverified peer');
+  await rejectsTyped(t, Decoder.open(`rtmps://127.0.0.1:${rtmp.port}/live/x`, { timeoutMs: 1500, options: { ca_file: cert.certFile } }), null, null,
+    'rtmps:// with ca_file: the handshake starts (the fake server never answers)');
+  t.ok(rtmp.bytes >= 1537, `control: with ca_file the RTMP handshake (C0+C1) was sent (${rtmp.bytes} bytes)`);
 });
 
 t.test("(h) an explicit format: 'dash' cannot fetch segments over unverified TLS", async (t) => {
