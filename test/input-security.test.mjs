@@ -251,6 +251,11 @@ t.test('CLI: probe refuses a playlist upload unless --allow-playlists', async (t
   const allowed = run('probe', uploadRel, '--allow-playlists');
   t.equal(allowed.status, 0, `--allow-playlists probes it (${allowed.stderr.trim()})`);
   t.match(allowed.stdout, /hls/, 'as hls');
+  const out = path.join(tmp, 'cli-remux.mp4');
+  t.not(run('remux', uploadRel, out).status, 0, 'remux refuses it too');
+  t.notOk(fs.existsSync(out) && leakedWindows(out), 'and copied nothing');
+  t.equal(run('remux', uploadRel, out, '--allow-playlists').status, 0, 'remux --allow-playlists copies it');
+  t.ok(leakedWindows(out) > 0, '(the victim bytes: allowed means allowed)');
 });
 
 // ---- TLS ----------------------------------------------------------------------
