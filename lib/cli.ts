@@ -41,12 +41,14 @@ Options:
   --hw-device <type>          auto | cuda | vaapi | qsv (falls back to software)
   --no-audio                  no audio rendition
   --format <name>             input format (e.g. lavfi, mpegts)
+  --allow-playlists           accept an HLS playlist as the input: it opens every URL it lists,
+                              so use it only for sources you trust (default: refused)
   --quiet                     no progress output
   -h, --help                  this help`,
-  probe: `Usage: ffnode probe <input> [--json] [--format <name>]
+  probe: `Usage: ffnode probe <input> [--json] [--format <name>] [--allow-playlists]
 
 Prints the container and every stream (codec, RFC 6381 string, size, rate, duration).`,
-  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts]
+  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts] [--allow-playlists]
 
 Copies streams without re-encoding; bitstream filters are inserted as the target needs.`,
 };
@@ -73,7 +75,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
       out: { type: 'string' }, ladder: { type: 'string' }, hls: { type: 'boolean' }, dash: { type: 'boolean' },
       'no-hls': { type: 'boolean' }, 'no-dash': { type: 'boolean' }, 'no-audio': { type: 'boolean' },
       'segment-duration': { type: 'string' }, 'segment-format': { type: 'string' }, preset: { type: 'string' },
-      'hw-device': { type: 'string' }, format: { type: 'string' }, quiet: { type: 'boolean' },
+      'hw-device': { type: 'string' }, format: { type: 'string' }, quiet: { type: 'boolean' }, 'allow-playlists': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -98,7 +100,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
     ...(ladder ? { ladder } : {}), ...(hls !== undefined ? { hls } : {}),
     ...(dash !== undefined ? { dash } : {}), ...(values.preset ? { preset: values.preset } : {}),
     ...(hw ? { hwDevice: hw as HwDeviceType | 'auto' } : {}), ...(values['no-audio'] ? { audio: false as const } : {}),
-    ...(values.format ? { input: { format: values.format } } : {}),
+    ...(values.format || values['allow-playlists'] ? { input: { ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) } } : {}),
   });
   let lastLine = 0;
   job.on('progress', (p: Progress) => {
@@ -117,10 +119,10 @@ async function cmdTranscode(args: string[]): Promise<void> {
 }
 
 async function cmdProbe(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, format: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, format: { type: 'string' }, 'allow-playlists': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.probe);
   if (positionals.length !== 1) throw new UsageError('probe: expected exactly one input (see --help)');
-  const dec = await Decoder.open(positionals[0]!, { decode: false, ...(values.format ? { format: values.format } : {}) });
+  const dec = await Decoder.open(positionals[0]!, { decode: false, ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) });
   try {
     const info = dec.info;
     if (values.json) {
@@ -140,12 +142,12 @@ async function cmdProbe(args: string[]): Promise<void> {
 }
 
 async function cmdRemux(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, 'allow-playlists': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.remux);
   if (positionals.length !== 2) throw new UsageError('remux: expected <input> <output> (see --help)');
   const streams = values.streams?.split(',').map((s) => Number(s));
   if (streams && streams.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError('remux: --streams takes stream indices, e.g. 0,1');
-  const r = await remux(positionals[0]!, positionals[1]!, { ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}) });
+  const r = await remux(positionals[0]!, positionals[1]!, { ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) });
   for (const s of r.streams) console.log(`stream #${s.inputIndex} → #${s.outputIndex}: ${s.packets} packets${s.bsf ? ` (${s.bsf})` : ''}`);
   console.log(`wrote ${positionals[1]} (${r.bytes} bytes)`);
 }

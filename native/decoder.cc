@@ -3,27 +3,15 @@
 // thread: reads may block on the network, and the libuv pool must stay free.
 #include "codec_params.h"
 #include "frame.h"
+#include "input.h"
 #include "input_buffer.h"
 #include "objects.h"
-#include "devices.h"
 #include "packet.h"
 #include "strand.h"
 
-#include <chrono>
 #include <cmath>
 
 namespace ffnode {
-
-static int64_t nowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-static bool isNetworkUrl(const std::string& url) {
-  auto p = url.find("://");
-  if (p == std::string::npos) return false;
-  std::string scheme = url.substr(0, p);
-  return scheme != "file" && scheme != "pipe";
-}
 
 class Decoder : public Napi::ObjectWrap<Decoder> {
  public:
@@ -66,48 +54,39 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 
  private:
   // ---- libav callbacks (strand thread) ---------------------------------------
-  static int InterruptCb(void* opaque) {
-    auto* d = static_cast<Decoder*>(opaque);
-    if (d->interrupted_) return 1;
-    int64_t dl = d->deadline_.load();
-    if (dl > 0 && nowUs() > dl) {
-      d->timedOut_ = true;
-      return 1;
-    }
-    return 0;
-  }
+  static bool StoppedFn(const void* owner) { return static_cast<const Decoder*>(owner)->interrupted_; }
 
   static int ReadCb(void* opaque, uint8_t* buf, int size) {
     auto* d = static_cast<Decoder*>(opaque);
     bool crossedLow = false;
     int n = d->input_.Read(
         buf, size,
-        [d]() -> int { return InterruptCb(d) ? AVERROR_EXIT : 0; },
+        [d]() -> int { return InputSession::InterruptCb(&d->session_) ? AVERROR_EXIT : 0; },
         &crossedLow);
     if (crossedLow) d->strand_.Post([d](Napi::Env env) { d->ResolveDrainWaiters(env); });
     return n;
   }
 
-  // timedOut_ stays set: after a timeout libav's I/O context keeps returning
-  // its stored error without asking the callback again.
-  void Arm() {
-    deadline_ = timeoutUs_ > 0 ? nowUs() + timeoutUs_ : 0;
-  }
+  void Arm() { session_.Arm(); }
 
   // Failure from a blocking call. libav often reports an interrupted or
-  // timed-out read as EOF or EIO; the flags say what really happened.
+  // timed-out read as EOF or EIO; the flags say what really happened. A
+  // refused nested open (a playlist naming a forbidden URL) comes first.
   void Fail(Failure& f, int r, const char* op) {
-    bool timedOut = timedOut_;
+    if (session_.TakeRefusal(f, op)) return;
+    bool timedOut = session_.TimedOut();
     if (interrupted_) r = AVERROR_EXIT;
     else if (timedOut) r = AVERROR(ETIMEDOUT);
     f.set(r, op, url_);
     if (r == AVERROR_EXIT && interrupted_) f.message = std::string(op) + " (" + url_ + "): interrupted by close() or interrupt()";
-    if (r == AVERROR(ETIMEDOUT) && timedOut) f.message = std::string(op) + " (" + url_ + "): no data for " + std::to_string(timeoutUs_ / 1000) + " ms";
+    if (r == AVERROR(ETIMEDOUT) && timedOut) f.message = std::string(op) + " (" + url_ + "): no data for " + std::to_string(session_.TimeoutUs() / 1000) + " ms";
   }
 
-  // True (and `f` set) when a blocking call ended because of close/timeout.
+  // True (and `f` set) when a blocking call ended because of close/timeout,
+  // or a nested open was refused on the way (hls skips a failed segment).
   bool Cut(Failure& f, const char* op) {
-    if (!interrupted_ && !timedOut_) return false;
+    if (session_.TakeRefusal(f, op)) return true;
+    if (!interrupted_ && !session_.TimedOut()) return false;
     Fail(f, AVERROR_EXIT, op);
     return true;
   }
@@ -139,7 +118,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     if (opened_ || opening_) throw Napi::Error::New(env, "Decoder.open: already opened");
     if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "Decoder.open: expected a URL or path string");
     url_ = info[0].As<Napi::String>().Utf8Value();
-    std::string format;
+    InputRequest req;
     AVDictionary* opts = nullptr;
     bool decode = true;
     int threads = 0;
@@ -147,7 +126,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     double timeoutMs = isNetworkUrl(url_) ? 15000 : 0;
     if (info.Length() > 1 && info[1].IsObject()) {
       Napi::Object o = info[1].As<Napi::Object>();
-      format = getString(o, "format", "");
+      req.format = getString(o, "format", "");
+      req.allowPlaylists = getBool(o, "allowPlaylists", false);
       toDict(env, o.Get("options"), &opts);
       decode = getBool(o, "decode", true);
       int64_t t = getInt(o, "threads", 0);
@@ -162,26 +142,21 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     if (customIO_ && url_.empty()) url_ = "stream input";
     if (customIO_ && timeoutMs == 0 && info.Length() > 1 && info[1].As<Napi::Object>().Get("timeoutMs").IsUndefined()) timeoutMs = 30000;
     timeoutMs = std::min(timeoutMs, 7 * 24 * 3600 * 1000.0);  // a week: no overflow in the deadline
-    timeoutUs_ = static_cast<int64_t>(timeoutMs * 1000);
-    // TLS peers are verified unless the caller explicitly says otherwise.
-    if (!av_dict_get(opts, "tls_verify", nullptr, 0) && (url_.rfind("https://", 0) == 0 || url_.rfind("rtmps://", 0) == 0 || url_.rfind("tls://", 0) == 0))
-      av_dict_set(&opts, "tls_verify", "1", 0);
-    const AVInputFormat* ifmt = nullptr;
-    if (!format.empty()) {
-      ifmt = av_find_input_format(format.c_str());
-      if (!ifmt && EnsureDevices()) ifmt = av_find_input_format(format.c_str());  // lavfi, v4l2, x11grab, ...
-      if (!ifmt) {
+    session_.SetTimeoutUs(static_cast<int64_t>(timeoutMs * 1000));
+    req.url = url_;
+    req.customIO = customIO_;
+    {
+      Failure f;
+      if (!session_.Prepare(req, &opts, "Decoder.open", f)) {
         av_dict_free(&opts);
-        Failure f;
-        f.set(AVERROR_DEMUXER_NOT_FOUND, "Decoder.open", "format '" + format + "'");
         throw makeError(env, f);
       }
     }
     opening_ = true;
     return strand_.Run(
         env, Value(),
-        [this, ifmt, opts, decode, threads, oneThreadUpTo](Failure& f) mutable {
-          DoOpen(ifmt, &opts, decode, threads, oneThreadUpTo, f);
+        [this, opts, decode, threads, oneThreadUpTo](Failure& f) mutable {
+          DoOpen(&opts, decode, threads, oneThreadUpTo, f);
           av_dict_free(&opts);
         },
         [this](Napi::Env env) -> Napi::Value {
@@ -194,11 +169,10 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         [this] { opening_ = false; });
   }
 
-  void DoOpen(const AVInputFormat* ifmt, AVDictionary** opts, bool decode, int threads, double oneThreadUpTo, Failure& f) {
+  void DoOpen(AVDictionary** opts, bool decode, int threads, double oneThreadUpTo, Failure& f) {
     std::lock_guard<std::mutex> lk(life_.mu);
     fmt_ = avformat_alloc_context();
     if (!fmt_) return f.set(AVERROR(ENOMEM), "avformat_alloc_context", url_);
-    fmt_->interrupt_callback = {&Decoder::InterruptCb, this};
     if (customIO_) {
       const int size = 64 * 1024;
       uint8_t* buf = static_cast<uint8_t*>(av_malloc(size));
@@ -210,19 +184,15 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       fmt_->pb = avio_;
       fmt_->flags |= AVFMT_FLAG_CUSTOM_IO;
     }
-    Arm();
-    int r = avformat_open_input(&fmt_, customIO_ ? "" : url_.c_str(), ifmt, opts);
-    if (r < 0) {
-      fmt_ = nullptr;  // freed by avformat_open_input on failure
-      return Fail(f, r, "avformat_open_input");
-    }
+    int r = session_.Open(&fmt_, opts, f, "avformat_open_input");  // frees fmt_ on failure
+    if (f.failed) return;
+    if (r < 0) return Fail(f, r, "avformat_open_input");
     if (Cut(f, "avformat_open_input")) return;
-    std::string unused = leftoverKeys(*opts);
-    if (!unused.empty()) return f.set(AVERROR_OPTION_NOT_FOUND, "avformat_open_input", url_ + ": unknown option(s) " + unused);
     Arm();
     r = avformat_find_stream_info(fmt_, nullptr);
-    if (r < 0 || Cut(f, "avformat_find_stream_info")) return Fail(f, r, "avformat_find_stream_info");
-    deadline_ = 0;
+    if (r < 0) return Fail(f, r, "avformat_find_stream_info");
+    if (Cut(f, "avformat_find_stream_info")) return;
+    session_.Disarm();
     dec_.assign(fmt_->nb_streams, nullptr);
     flushed_.assign(fmt_->nb_streams, false);
     if (!decode) return;
@@ -321,13 +291,19 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     Arm();
     int r = av_read_frame(fmt_, pkt_);
     // After close()/interrupt() nothing more is delivered, even a packet the
-    // demuxer flushed out of its buffers on the way out.
+    // demuxer flushed out of its buffers on the way out; nor after a refused
+    // nested open (hls would skip that segment and go on).
+    if (session_.TakeRefusal(f, "av_read_frame")) {
+      av_packet_unref(pkt_);
+      session_.Disarm();
+      return AVERROR(EPERM);
+    }
     if ((r < 0 || interrupted_) && Cut(f, "av_read_frame")) {
       av_packet_unref(pkt_);
-      deadline_ = 0;
+      session_.Disarm();
       return AVERROR_EXIT;
     }
-    deadline_ = 0;
+    session_.Disarm();
     if (r < 0 && r != AVERROR_EOF) {
       // A truncated file ends like a short one; anything else is an error.
       if (!customIO_ && !isNetworkUrl(url_) && r == AVERROR(EIO) && avio_feof(fmt_->pb)) return AVERROR_EOF;
@@ -490,7 +466,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
           int64_t ts = si >= 0 ? static_cast<int64_t>(secs / av_q2d(fmt_->streams[si]->time_base)) : static_cast<int64_t>(secs * AV_TIME_BASE);
           Arm();
           int r = av_seek_frame(fmt_, si, ts, AVSEEK_FLAG_BACKWARD);
-          deadline_ = 0;
+          session_.Disarm();
           if (r < 0) return Fail(f, r, "av_seek_frame");
           for (size_t i = 0; i < dec_.size(); i++) {
             if (dec_[i]) avcodec_flush_buffers(dec_[i]);
@@ -578,9 +554,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   std::vector<AVCodecContext*> dec_;
   std::vector<bool> flushed_;
   std::atomic<bool> interrupted_{false};
-  std::atomic<int64_t> deadline_{0};
-  std::atomic<bool> timedOut_{false};  // the interrupt callback fired on the deadline
-  int64_t timeoutUs_ = 0;
+  InputSession session_{&Decoder::StoppedFn, this};  // interrupt, deadline, whitelists, TLS
   int64_t decodeErrors_ = 0;
   Failure pending_;  // a read error held back until the decoders are drained
   bool customIO_ = false;

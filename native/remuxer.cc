@@ -3,30 +3,18 @@
 // any failure (or an interrupt) releases everything that run allocated.
 #include "remuxer.h"
 
+#include "input.h"
 #include "objects.h"
-#include "devices.h"
 #include "strand.h"
 
 extern "C" {
 #include <libavcodec/bsf.h>
 }
 
-#include <chrono>
 #include <cstring>
 
 namespace ffnode {
 namespace {
-
-int64_t nowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-bool isNetworkUrl(const std::string& url) {
-  auto p = url.find("://");
-  if (p == std::string::npos) return false;
-  std::string scheme = url.substr(0, p);
-  return scheme != "file" && scheme != "pipe";
-}
 
 bool oneOf(const char* name, std::initializer_list<const char*> names) {
   for (const char* n : names)
@@ -74,11 +62,12 @@ struct RemuxJob {
   AVDictionary* inOpts = nullptr;
   AVDictionary* muxOpts = nullptr;
   bool copyTs = false;  // keep input timestamps (default: output starts at 0, like the ffmpeg CLI)
+  bool allowPlaylists = false;
   std::vector<int> want;
-  int64_t timeoutUs = 0;
   const std::atomic<uint64_t>* gen = nullptr;  // owner's interrupt generation
   uint64_t myGen = 0;
-  std::atomic<int64_t> deadline{0};
+  // The input's interrupt/deadline, whitelists and TLS; the output shares its deadline.
+  InputSession session{&RemuxJob::StoppedFn, this};
 
   AVFormatContext* ic = nullptr;
   AVFormatContext* oc = nullptr;
@@ -105,19 +94,16 @@ struct RemuxJob {
     }
   }
   bool interrupted() const { return gen->load() != myGen; }
-  void Arm() { deadline = timeoutUs > 0 ? nowUs() + timeoutUs : 0; }
-  static int InterruptCb(void* opaque) {
-    auto* j = static_cast<RemuxJob*>(opaque);
-    if (j->interrupted()) return 1;
-    int64_t dl = j->deadline.load();
-    return dl > 0 && nowUs() > dl ? 1 : 0;
-  }
-  // A failure of a blocking call, telling an interrupt from a timeout.
+  static bool StoppedFn(const void* owner) { return static_cast<const RemuxJob*>(owner)->interrupted(); }
+  void Arm() { session.Arm(); }
+  // A failure of a blocking call, telling an interrupt from a timeout; a
+  // refused nested open (a playlist naming a forbidden URL) comes first.
   void Fail(Failure& f, int r, const char* op, const std::string& subject) {
-    if (r == AVERROR_EXIT && !interrupted() && deadline > 0) r = AVERROR(ETIMEDOUT);
+    if (session.TakeRefusal(f, op)) return;
+    if (r == AVERROR_EXIT && !interrupted() && session.Armed()) r = AVERROR(ETIMEDOUT);
     f.set(r, op, subject);
     if (r == AVERROR_EXIT && interrupted()) f.message = std::string(op) + " (" + subject + "): interrupted by close() or interrupt()";
-    if (r == AVERROR(ETIMEDOUT)) f.message = std::string(op) + " (" + subject + "): no progress for " + std::to_string(timeoutUs / 1000) + " ms";
+    if (r == AVERROR(ETIMEDOUT)) f.message = std::string(op) + " (" + subject + "): no progress for " + std::to_string(session.TimeoutUs() / 1000) + " ms";
   }
 
   void Run(Failure& f);
@@ -128,21 +114,18 @@ struct RemuxJob {
 };
 
 bool RemuxJob::OpenInput(Failure& f) {
-  const AVInputFormat* ifmt = nullptr;
-  if (!inFormat.empty() && !(ifmt = av_find_input_format(inFormat.c_str())) && EnsureDevices()) ifmt = av_find_input_format(inFormat.c_str());
-  if (!inFormat.empty() && !ifmt) {
-    f.set(AVERROR_DEMUXER_NOT_FOUND, "av_find_input_format", "'" + inFormat + "' for " + input);
-    return false;
-  }
+  InputRequest req;
+  req.url = input;
+  req.format = inFormat;
+  req.allowPlaylists = allowPlaylists;
+  if (!session.Prepare(req, &inOpts, "avformat_open_input", f)) return false;
   if (!(ic = avformat_alloc_context())) return f.set(AVERROR(ENOMEM), "avformat_alloc_context", input), false;
-  ic->interrupt_callback = {&RemuxJob::InterruptCb, this};
-  Arm();
-  int r = avformat_open_input(&ic, input.c_str(), ifmt, &inOpts);
-  if (r < 0) return Fail(f, r, "avformat_open_input", input), false;  // ic freed and nulled by libav
-  std::string unused = leftoverKeys(inOpts);
-  if (!unused.empty()) return f.set(AVERROR_OPTION_NOT_FOUND, "avformat_open_input", input + ": unknown option(s) " + unused), false;
+  int r = session.Open(&ic, &inOpts, f, "avformat_open_input");  // ic freed and nulled on failure
+  if (f.failed) return false;
+  if (r < 0) return Fail(f, r, "avformat_open_input", input), false;
   Arm();
   r = avformat_find_stream_info(ic, nullptr);
+  if (session.TakeRefusal(f, "avformat_find_stream_info")) return false;
   if (r < 0) return Fail(f, r, "avformat_find_stream_info", input), false;
   map.assign(ic->nb_streams, -1);
   if (want.empty()) {
@@ -175,7 +158,7 @@ bool RemuxJob::OpenOutput(Failure& f) {
   }
   int r = avformat_alloc_output_context2(&oc, of, nullptr, output.c_str());
   if (r < 0) return f.set(r, "avformat_alloc_output_context2", output), false;
-  oc->interrupt_callback = {&RemuxJob::InterruptCb, this};
+  oc->interrupt_callback = {&InputSession::InterruptCb, &session};
   av_dict_copy(&oc->metadata, ic->metadata, 0);
   for (Out& o : outs) {
     AVStream* is = ic->streams[o.in];
@@ -298,6 +281,7 @@ void RemuxJob::Run(Failure& f) {
     if (interrupted()) return Fail(f, AVERROR_EXIT, "av_read_frame", input);
     Arm();
     int r = av_read_frame(ic, pkt);
+    if (session.TakeRefusal(f, "av_read_frame")) return av_packet_unref(pkt);  // hls would skip the segment
     if (r == AVERROR_EOF) break;
     if (r < 0) {
       // A truncated file ends like a short one: keep what was copied.
@@ -324,7 +308,7 @@ void RemuxJob::Run(Failure& f) {
   if (fixedTs || badPackets)
     av_log(nullptr, AV_LOG_WARNING, "Remuxer (%s -> %s): %lld timestamps fixed, %lld corrupt packets skipped\n", input.c_str(), output.c_str(),
            static_cast<long long>(fixedTs), static_cast<long long>(badPackets));
-  deadline = 0;
+  session.Disarm();
 }
 
 class Remuxer : public Napi::ObjectWrap<Remuxer> {
@@ -378,8 +362,10 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
       toDict(env, o.Get("inputOptions"), &job->inOpts);
       toDict(env, o.Get("options"), &job->muxOpts);
       job->copyTs = getBool(o, "copyTs", false);
+      job->allowPlaylists = getBool(o, "allowPlaylists", false);
     }
-    job->timeoutUs = static_cast<int64_t>(timeoutMs * 1000);
+    timeoutMs = std::min(timeoutMs, 7 * 24 * 3600 * 1000.0);  // a week: no overflow in the deadline
+    job->session.SetTimeoutUs(static_cast<int64_t>(timeoutMs * 1000));
     job->gen = &gen_;
     job->myGen = gen_.load();
     return strand_.Run(

@@ -138,6 +138,8 @@ export interface DecoderOpenOptions {
   oneThreadUpTo?: number;
   /** read input from pushInput() instead of a URL */
   customIO?: boolean;
+  /** let probing pick the hls demuxer (see DecoderOptions.allowPlaylists for the risk) */
+  allowPlaylists?: boolean;
 }
 
 /** what one read() produced: every frame a packet yielded, for one stream */
@@ -240,6 +242,20 @@ export interface RemuxOptions {
   timeoutMs?: number;
   /** keep input timestamps; by default the output starts at 0, as with the ffmpeg CLI */
   copyTs?: boolean;
+  /**
+   * Let content probing pick the HLS demuxer (default false). A playlist
+   * opens every URL it lists — segments, keys, variant playlists — so an
+   * upload or stream that is secretly a playlist could make the remuxer read
+   * other local files or reach internal hosts. Off, a playlist input is
+   * refused with errorName 'EPERM' before anything it names is opened. On,
+   * its nested opens are still held to the input's protocols (a network
+   * playlist never reaches `file:`) and to TLS verification. Set it only for
+   * sources you trust (e.g. `https://…/live.m3u8`). An explicit `format`
+   * ('hls', 'dash', 'concat', ...) also allows that demuxer; dash, concat
+   * and imf open what they list without TLS options in FFmpeg 5.1, so while
+   * TLS verification is on they may not reach TLS at all (docs/ingest/network-inputs.md).
+   */
+  allowPlaylists?: boolean;
 }
 export interface RemuxResult { packets: number; streams: { inputIndex: number; outputIndex: number; packets: number; bsf: string | null }[]; bytes: number }
 export declare class Remuxer {

@@ -38,6 +38,20 @@ export interface DecoderOptions {
    * memory that a light stream doesn't need when decode isn't the bottleneck.
    */
   oneThreadUpTo?: number;
+  /**
+   * Let content probing pick the HLS demuxer (default false). A playlist
+   * opens every URL it lists — segments, keys, variant playlists — so an
+   * upload or stream that is secretly a playlist could make the decoder read
+   * other local files or reach internal hosts. Off, a playlist input is
+   * refused with errorName 'EPERM' before anything it names is opened. On,
+   * its nested opens are still held to the input's protocols (a network
+   * playlist never reaches `file:`) and to TLS verification. Set it only for
+   * sources you trust (e.g. `https://…/live.m3u8`). An explicit `format`
+   * ('hls', 'dash', 'concat', ...) also allows that demuxer; dash, concat
+   * and imf open what they list without TLS options in FFmpeg 5.1, so while
+   * TLS verification is on they may not reach TLS at all (docs/ingest/network-inputs.md).
+   */
+  allowPlaylists?: boolean;
   /** aborting closes the decoder; a pending read rejects */
   signal?: AbortSignal;
 }
@@ -87,6 +101,7 @@ export class Decoder {
         threads: opts.threads,
         oneThreadUpTo: opts.oneThreadUpTo,
         customIO: !isUrl,
+        allowPlaylists: opts.allowPlaylists === true,
       });
     } catch (e) {
       await dec.close();
@@ -276,4 +291,5 @@ function validateOptions(o: DecoderOptions): void {
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 0 && o.threads <= 64)) throw new RangeError('Decoder.open: threads must be an integer 0..64');
   if (o.oneThreadUpTo !== undefined && !(typeof o.oneThreadUpTo === 'number' && o.oneThreadUpTo >= 0)) throw new RangeError('Decoder.open: oneThreadUpTo must be a pixel rate >= 0');
   if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw new TypeError('Decoder.open: options.options must be an object');
+  if (o.allowPlaylists !== undefined && typeof o.allowPlaylists !== 'boolean') throw new TypeError('Decoder.open: allowPlaylists must be a boolean');
 }

@@ -34,6 +34,7 @@ export async function remux(input: string, output: string, opts: RemuxCallOption
   if (typeof output !== 'string' || !output) throw new TypeError('remux: output must be a non-empty string');
   if (opts.streams !== undefined && !(Array.isArray(opts.streams) && opts.streams.every((i) => Number.isInteger(i) && i >= 0)))
     throw new TypeError('remux: streams must be an array of stream indices');
+  if (opts.allowPlaylists !== undefined && typeof opts.allowPlaylists !== 'boolean') throw new TypeError('remux: allowPlaylists must be a boolean');
   const { signal, ...rest } = opts;
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   // Opening the output truncates it: writing over the input would destroy it.

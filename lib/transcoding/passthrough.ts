@@ -13,9 +13,9 @@ export interface PassthroughCheck {
 }
 
 /** Scans the video keyframes of a file input (demux only, no decoding). */
-export async function checkPassthrough(input: string | ByteSource, segmentDuration: number, format?: string): Promise<PassthroughCheck> {
+export async function checkPassthrough(input: string | ByteSource, segmentDuration: number, format?: string, allowPlaylists?: boolean): Promise<PassthroughCheck> {
   if (typeof input !== 'string') return { ok: false, reason: 'a stream input cannot be scanned ahead for its keyframes' };
-  const dec = await Decoder.open(input, { decode: false, ...(format ? { format } : {}) });
+  const dec = await Decoder.open(input, { decode: false, ...(format ? { format } : {}), ...(allowPlaylists ? { allowPlaylists } : {}) });
   try {
     const v = dec.video;
     if (!v) return { ok: false, reason: 'no video stream' };

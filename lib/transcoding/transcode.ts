@@ -67,6 +67,8 @@ export interface TranscodeOptions {
    * input options (format, AVOptions, timeouts). `threads` defaults to 1 for
    * software ladders from sources up to 1080p60 (one core decodes those many
    * times faster than the ladder encodes), else to the codec's choice.
+   * `input.allowPlaylists` lets an HLS playlist be the source: see
+   * {@link DecoderOptions.allowPlaylists} for the risk (off by default).
    */
   input?: Omit<DecoderOptions, 'signal'>;
   signal?: AbortSignal;
@@ -186,7 +188,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     });
     let ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder, o.preset ? { preset: o.preset } : {});
     if (ladder.some((v) => v.passthrough)) {
-      const check = await checkPassthrough(input, segmentDuration, o.input?.format);
+      const check = await checkPassthrough(input, segmentDuration, o.input?.format, o.input?.allowPlaylists);
       if (!check.ok) {
         const w = `passthrough rung dropped: ${check.reason}`;
         warnings.push(w);
