@@ -10,6 +10,7 @@
  */
 import type { RemuxOptions, RemuxResult } from '../../types/binding.js';
 import { native } from '../native/binding.js';
+import { LIMITS, checkBoolean, checkInt, checkNumber, checkObject, checkString } from './validate.js';
 
 export type { RemuxOptions, RemuxResult };
 
@@ -22,8 +23,16 @@ export interface RemuxCallOptions extends RemuxOptions {
 export async function remux(input: string, output: string, opts: RemuxCallOptions = {}): Promise<RemuxResult> {
   if (typeof input !== 'string' || !input) throw new TypeError('remux: input must be a non-empty string');
   if (typeof output !== 'string' || !output) throw new TypeError('remux: output must be a non-empty string');
-  if (opts.streams !== undefined && !(Array.isArray(opts.streams) && opts.streams.every((i) => Number.isInteger(i) && i >= 0)))
-    throw new TypeError('remux: streams must be an array of stream indices');
+  if (opts === null) throw new TypeError('remux: options must be an object, got null');
+  checkObject('remux', 'options', opts);
+  if (opts.streams !== undefined) {
+    if (!Array.isArray(opts.streams)) throw new TypeError('remux: streams must be an array of stream indices');
+    opts.streams.forEach((i, k) => checkInt('remux', `streams[${k}]`, i, 0, LIMITS.maxStreamIndex));
+  }
+  checkString('remux', 'format', opts.format);
+  checkString('remux', 'inputFormat', opts.inputFormat);
+  checkNumber('remux', 'timeoutMs', opts.timeoutMs, 0, 2 ** 31);
+  checkBoolean('remux', 'copyTs', opts.copyTs);
   const { signal, ...rest } = opts;
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   const r = new native.Remuxer();
