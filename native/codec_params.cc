@@ -2,6 +2,7 @@
 // bitstream headers. Every parser is bounds-checked against extradata_size:
 // extradata comes from demuxed (possibly hostile) input.
 #include "codec_params.h"
+#include "validate.h"
 
 #include <cstdio>
 #include <cstring>
@@ -280,11 +281,7 @@ namespace {
 bool intField(Napi::Env env, Napi::Object o, const char* k, int64_t lo, int64_t hi, int64_t* out) {
   Napi::Value v = o.Get(k);
   if (v.IsUndefined() || v.IsNull()) return false;
-  if (!v.IsNumber()) bad(env, std::string(k) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d)))
-    bad(env, std::string(k) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-  *out = static_cast<int64_t>(d);
+  *out = check::integer(env, "CodecParameters", k, v, lo, hi);  // TypeError / RangeError, as everywhere
   return true;
 }
 
