@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `ffnode` command line: transcode (ABR ladder → HLS/DASH), probe, remux.
- * Errors are one line on stderr and a non-zero exit.
+ * Errors are one line on stderr and a non-zero exit. Anything that changed the
+ * plan (a dropped rung, a stream left out) is printed as it happens as
+ * `ffnode: warning: …` on stderr; `--strict` turns warnings into exit code 3.
  *
  * @example
  * npx ffnode transcode input.mp4 --out public/vod --ladder 720p,360p --segment-duration 4
@@ -10,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Decoder } from './media/decoder.js';
-import { remux } from './media/remuxer.js';
+import { remux, type RemuxResult } from './media/remuxer.js';
 import { transcode, type Progress } from './transcoding/transcode.js';
 import type { HwDeviceType } from '../types/binding.js';
 
@@ -24,7 +26,16 @@ Commands:
   probe <input> [--json]          streams, codecs, durations
   remux <input> <output>          stream copy into another container
 
-Run 'ffnode <command> --help' for a command's options.`,
+Run 'ffnode <command> --help' for a command's options.
+
+Warnings (something asked for was changed or left out, and why) go to stderr
+as 'ffnode: warning: ...' the moment they happen.
+
+Exit codes:
+  0  done
+  1  failed (input, codec or output error; one line on stderr)
+  2  usage error
+  3  done, but with warnings, and --strict was given`,
   transcode: `Usage: ffnode transcode <input> --out <dir> [options]
 
 Writes <dir>/master.m3u8 (HLS) and <dir>/manifest.mpd (DASH) with one folder per rendition.
@@ -42,13 +53,19 @@ Options:
   --no-audio                  no audio rendition
   --format <name>             input format (e.g. lavfi, mpegts)
   --quiet                     no progress output
+  --strict                    exit 3 if anything changed the plan (each printed as
+                              'ffnode: warning: ...'); the job still runs to the end
+                              and leaves complete outputs, so every warning is reported
   -h, --help                  this help`,
   probe: `Usage: ffnode probe <input> [--json] [--format <name>]
 
 Prints the container and every stream (codec, RFC 6381 string, size, rate, duration).`,
-  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts]
+  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts] [--strict]
 
-Copies streams without re-encoding; bitstream filters are inserted as the target needs.`,
+Copies streams without re-encoding; bitstream filters are inserted as the target needs.
+Input streams that are not copied (by default only audio and video are), and copied
+streams that got no packets, are reported as 'ffnode: warning: ...'; with --strict
+they make the exit code 3 (the output is still written).`,
 };
 
 class UsageError extends Error {}
@@ -56,6 +73,30 @@ class UsageError extends Error {}
 function fail(message: string, code = 1): never {
   process.stderr.write(`ffnode: ${message}\n`);
   process.exit(code);
+}
+
+/** Exit code when --strict was given and something changed the plan. */
+const EXIT_WARNINGS = 3;
+
+// Prints each warning once, the moment it happens (clearing a progress bar
+// first), and remembers how many there were for --strict.
+class Warnings {
+  count = 0;
+  readonly #seen = new Set<string>();
+  constructor(private readonly tty: boolean) {}
+  print(w: string): void {
+    if (this.#seen.has(w)) return;
+    this.#seen.add(w);
+    this.count++;
+    process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}ffnode: warning: ${w}\n`);
+  }
+  /** With --strict, any warning makes the exit code 3 (after the outputs are complete). */
+  finish(strict: boolean | undefined): void {
+    if (strict && this.count > 0) {
+      process.stderr.write(`ffnode: ${this.count} warning${this.count === 1 ? '' : 's'} with --strict: exit ${EXIT_WARNINGS}\n`);
+      process.exitCode = EXIT_WARNINGS;
+    }
+  }
 }
 
 function bar(p: Progress): string {
@@ -74,7 +115,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
       'no-hls': { type: 'boolean' }, 'no-dash': { type: 'boolean' }, 'no-audio': { type: 'boolean' },
       'segment-duration': { type: 'string' }, 'segment-format': { type: 'string' }, preset: { type: 'string' },
       'hw-device': { type: 'string' }, format: { type: 'string' }, quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      strict: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return void console.log(HELP.transcode);
@@ -100,6 +141,8 @@ async function cmdTranscode(args: string[]): Promise<void> {
     ...(hw ? { hwDevice: hw as HwDeviceType | 'auto' } : {}), ...(values['no-audio'] ? { audio: false as const } : {}),
     ...(values.format ? { input: { format: values.format } } : {}),
   });
+  const warnings = new Warnings(tty);
+  job.on('warning', (w: string) => warnings.print(w));
   let lastLine = 0;
   job.on('progress', (p: Progress) => {
     if (values.quiet) return;
@@ -111,9 +154,11 @@ async function cmdTranscode(args: string[]): Promise<void> {
   });
   const r = await job.done;
   if (tty) process.stderr.write('\n');
+  for (const w of r.warnings) warnings.print(w); // any the events did not deliver
   for (const v of r.variants) console.log(`${v.id}: ${v.width}x${v.height} ${v.passthrough ? 'copy' : `${Math.round(v.bitrate / 1000)}k ${v.encoder}`}`);
   for (const c of r.renditions) console.log(`${c.id}: ${c.segments} segments, ${(c.bytes / 1e6).toFixed(2)} MB`);
   console.log(`wrote ${r.manifests.join(', ')} in ${values.out} (${r.duration.toFixed(2)} s of media in ${r.wallSeconds.toFixed(2)} s)`);
+  warnings.finish(values.strict);
 }
 
 async function cmdProbe(args: string[]): Promise<void> {
@@ -140,7 +185,7 @@ async function cmdProbe(args: string[]): Promise<void> {
 }
 
 async function cmdRemux(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, strict: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.remux);
   if (positionals.length !== 2) throw new UsageError('remux: expected <input> <output> (see --help)');
   const streams = values.streams?.split(',').map((s) => Number(s));
@@ -148,6 +193,30 @@ async function cmdRemux(args: string[]): Promise<void> {
   const r = await remux(positionals[0]!, positionals[1]!, { ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}) });
   for (const s of r.streams) console.log(`stream #${s.inputIndex} → #${s.outputIndex}: ${s.packets} packets${s.bsf ? ` (${s.bsf})` : ''}`);
   console.log(`wrote ${positionals[1]} (${r.bytes} bytes)`);
+  const warnings = new Warnings(false);
+  for (const w of await remuxWarnings(positionals[0]!, r, streams !== undefined)) warnings.print(w);
+  warnings.finish(values.strict);
+}
+
+// What the copy left out: input streams not copied, copied streams without packets.
+async function remuxWarnings(input: string, r: RemuxResult, chosen: boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of r.streams)
+    if (s.packets === 0) out.push(`stream #${s.inputIndex} was copied as #${s.outputIndex} but got no packets, so that output track is empty, because the input holds no packets for it`);
+  if (chosen) return out;
+  let streams: { index: number; mediaType: string; codec: string }[];
+  try {
+    const dec = await Decoder.open(input, { decode: false });
+    streams = dec.info.streams;
+    await dec.close();
+  } catch {
+    return out; // the input could be copied but not probed again (e.g. a live URL): nothing more to say
+  }
+  const copied = new Set(r.streams.map((s) => s.inputIndex));
+  for (const s of streams)
+    if (!copied.has(s.index))
+      out.push(`input stream #${s.index} (${s.mediaType}, ${s.codec}) was not copied: remux keeps audio and video streams (not cover art) unless --streams names others`);
+  return out;
 }
 
 async function main(argv: string[]): Promise<void> {
