@@ -128,6 +128,25 @@ for (const [where, field, make, bad] of table) {
   });
 }
 
+t.test('Decoder methods: seek, flush, streamIndex', async (t) => {
+  const dec = await Decoder.open(fixtures.h264aac10s(), { decode: false });
+  const rows = [
+    ['Decoder.seek', 'seconds', (v) => () => dec.seek(v), [['1', T], [undefined, T], [NaN, R], [-1, R], [Infinity, R]]],
+    ['Decoder.flush', 'streamIndex', (v) => () => dec.flush(v), [['0', T], [1.5, R], [-1, R], [LIMITS.maxStreamIndex + 1, R]]],
+    ['Decoder', 'stream', (v) => () => dec.streamIndex(v), [[{}, T], [0.5, R], [-1, R]]],
+  ];
+  for (const [where, field, make, bad] of rows) {
+    for (const [value, Cls] of bad) {
+      const e = await outcome(make(value));
+      t.equal(e?.constructor, Cls, `${where} ${String(value)} → ${Cls.name} (${e?.message})`);
+      t.ok(e?.message.startsWith(`${where}: `) && e.message.includes(field), `names the call and '${field}'`);
+    }
+  }
+  await dec.seek(0.5);
+  t.equal(dec.streamIndex(1), 1, 'honest calls still work');
+  await dec.close();
+});
+
 t.test('honest values still work, at every edge of the limits', async (t) => {
   const good = [
     () => Frame.video({ width: LIMITS.maxDimension, height: 1, format: 'gray' }),

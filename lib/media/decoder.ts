@@ -175,6 +175,7 @@ export class Decoder {
 
   /** Flushes one stream's decoder (after its last packet) and returns the frames it held. */
   flush(streamIndex: number): Promise<Frame[]> {
+    checkInt('Decoder.flush', 'streamIndex', streamIndex, 0, LIMITS.maxStreamIndex);
     return this.#wrap(this.#native.flushStream(streamIndex));
   }
 
