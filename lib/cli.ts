@@ -78,15 +78,12 @@ function fail(message: string, code = 1): never {
 /** Exit code when --strict was given and something changed the plan. */
 const EXIT_WARNINGS = 3;
 
-// Prints each warning once, the moment it happens (clearing a progress bar
-// first), and remembers how many there were for --strict.
+// Prints each warning the moment it happens (clearing a progress bar first)
+// and counts them for --strict.
 class Warnings {
   count = 0;
-  readonly #seen = new Set<string>();
   constructor(private readonly tty: boolean) {}
   print(w: string): void {
-    if (this.#seen.has(w)) return;
-    this.#seen.add(w);
     this.count++;
     process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}ffnode: warning: ${w}\n`);
   }
@@ -142,7 +139,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
     ...(values.format ? { input: { format: values.format } } : {}),
   });
   const warnings = new Warnings(tty);
-  job.on('warning', (w: string) => warnings.print(w));
+  job.on('warning', (w: string) => warnings.print(w)); // result.warnings holds the same, in order
   let lastLine = 0;
   job.on('progress', (p: Progress) => {
     if (values.quiet) return;
@@ -154,7 +151,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
   });
   const r = await job.done;
   if (tty) process.stderr.write('\n');
-  for (const w of r.warnings) warnings.print(w); // any the events did not deliver
+  for (const w of r.warnings.slice(warnings.count)) warnings.print(w); // any the events did not deliver
   for (const v of r.variants) console.log(`${v.id}: ${v.width}x${v.height} ${v.passthrough ? 'copy' : `${Math.round(v.bitrate / 1000)}k ${v.encoder}`}`);
   for (const c of r.renditions) console.log(`${c.id}: ${c.segments} segments, ${(c.bytes / 1e6).toFixed(2)} MB`);
   console.log(`wrote ${r.manifests.join(', ')} in ${values.out} (${r.duration.toFixed(2)} s of media in ${r.wallSeconds.toFixed(2)} s)`);
