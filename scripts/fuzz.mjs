@@ -74,7 +74,8 @@ async function parentMain(o) {
   const perTarget = Object.fromEntries(o.targets.map((t) => [t, 0]));
   const findings = [];
   const finalStats = [];
-  let peakRss = 0;
+  let peakRss = 0; // kernel high-water mark of any worker
+  let endRss = 0; // RSS of a worker after its last input (growth shows here)
   let next = 0;
   let done = 0;
   let lastReport = 0;
@@ -125,6 +126,7 @@ async function parentMain(o) {
         if (m.type === 'stats') {
           finalStats.push(m.stats);
           peakRss = Math.max(peakRss, m.rss);
+          endRss = Math.max(endRss, m.endRss);
           return;
         }
         clearTimeout(w.timer);
@@ -163,13 +165,13 @@ async function parentMain(o) {
   if (!zeroLive && counts.crash + counts.hang === 0) findings.push(`stats() not zero-live at the end: ${JSON.stringify(finalStats)}`);
   const summary = {
     inputs: done, seconds: Number(seconds.toFixed(2)), perSecond: Number((done / seconds).toFixed(1)), seed: o.seed, jobs: o.jobs,
-    ...counts, findings: findings.length, peakRssMB: Math.round(peakRss / 2 ** 20), zeroLive, perTarget,
+    ...counts, findings: findings.length, peakRssMB: Math.round(peakRss / 2 ** 20), endRssMB: Math.round(endRss / 2 ** 20), zeroLive, perTarget,
   };
   if (o.json) console.log(JSON.stringify({ ...summary, findingLines: findings }));
   else
     console.log(`fuzz: ${done} inputs in ${seconds.toFixed(1)} s (${summary.perSecond}/s), seed ${o.seed}, ${o.jobs} worker${o.jobs === 1 ? '' : 's'}: ` +
       `ok ${counts.ok}, FFmpegError ${counts.typed}, unfit ${counts.unfit}, untyped ${counts.untyped}, crashes ${counts.crash}, hangs ${counts.hang}, leaks ${counts.leak}; ` +
-      `peak worker RSS ${summary.peakRssMB} MB; stats zero-live: ${zeroLive ? 'yes' : 'NO'}; ` +
+      `worker RSS peak ${summary.peakRssMB} MB, at the end ${summary.endRssMB} MB; stats zero-live: ${zeroLive ? 'yes' : 'NO'}; ` +
       `targets ${Object.entries(perTarget).map(([k, v]) => `${k} ${v}`).join(', ')}` +
       (findings.length ? `\nfuzz: ${findings.length} finding(s), inputs saved in ${path.relative(root, o.crashDir)}/` : ''));
   process.exit(findings.length ? 1 : 0);

@@ -50,6 +50,9 @@ async function inject(kind) {
   if (kind === 'untyped') throw new Error('injected untyped error');
 }
 
+// The process's high-water mark (kernel maxrss), so a short spike inside libav counts too.
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
 export async function workerMain(opts) {
   const inject_ = injected();
   setLogLevel('quiet');
@@ -60,7 +63,7 @@ export async function workerMain(opts) {
       const c = makeCase(seeds, opts.seed, m.iter, opts);
       const kind = inject_.get(m.iter);
       const r = kind ? await classify({ ...c, run: () => inject(kind) }, dir) : await classify(c, dir);
-      process.send({ type: 'done', iter: m.iter, target: c.target, ...r, rss: process.memoryUsage().rss });
+      process.send({ type: 'done', iter: m.iter, target: c.target, ...r, rss: peakRss() });
     } else if (m.type === 'end') {
       // Objects close asynchronously; give finalizers a chance so leaks are counted.
       for (let i = 0; i < 3; i++) {
@@ -68,7 +71,7 @@ export async function workerMain(opts) {
         await new Promise((r) => setTimeout(r, 20));
       }
       fs.rmSync(dir, { recursive: true, force: true });
-      process.send({ type: 'stats', stats: stats(), rss: process.memoryUsage().rss }, () => process.exit(0));
+      process.send({ type: 'stats', stats: stats(), rss: peakRss(), endRss: process.memoryUsage().rss }, () => process.exit(0));
     }
   });
   process.send({ type: 'ready' });
