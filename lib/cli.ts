@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `ffnode` command line: transcode (ABR ladder → HLS/DASH), probe, remux.
- * Errors are one line on stderr and a non-zero exit.
+ * Errors are one line on stderr and a non-zero exit. Anything that changed the
+ * plan (a dropped rung, a stream left out) is printed as it happens as
+ * `ffnode: warning: …` on stderr; `--strict` turns warnings into exit code 3.
  *
  * @example
  * npx ffnode transcode input.mp4 --out public/vod --ladder 720p,360p --segment-duration 4
@@ -10,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Decoder } from './media/decoder.js';
-import { remux } from './media/remuxer.js';
+import { remux, type RemuxResult } from './media/remuxer.js';
 import { transcode, type Progress } from './transcoding/transcode.js';
 import type { HwDeviceType } from '../types/binding.js';
 
@@ -24,7 +26,16 @@ Commands:
   probe <input> [--json]          streams, codecs, durations
   remux <input> <output>          stream copy into another container
 
-Run 'ffnode <command> --help' for a command's options.`,
+Run 'ffnode <command> --help' for a command's options.
+
+Warnings (something asked for was changed or left out, and why) go to stderr
+as 'ffnode: warning: ...' the moment they happen.
+
+Exit codes:
+  0  done
+  1  failed (input, codec or output error; one line on stderr)
+  2  usage error
+  3  done, but with warnings, and --strict was given`,
   transcode: `Usage: ffnode transcode <input> --out <dir> [options]
 
 Writes <dir>/master.m3u8 (HLS) and <dir>/manifest.mpd (DASH) with one folder per rendition.
@@ -44,13 +55,19 @@ Options:
   --allow-playlists           accept an HLS playlist as the input: it opens every URL it lists,
                               so use it only for sources you trust (default: refused)
   --quiet                     no progress output
+  --strict                    exit 3 if anything changed the plan (each printed as
+                              'ffnode: warning: ...'); the job still runs to the end
+                              and leaves complete outputs, so every warning is reported
   -h, --help                  this help`,
   probe: `Usage: ffnode probe <input> [--json] [--format <name>] [--allow-playlists]
 
 Prints the container and every stream (codec, RFC 6381 string, size, rate, duration).`,
-  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts] [--allow-playlists]
+  remux: `Usage: ffnode remux <input> <output> [--format <muxer>] [--streams 0,1] [--copyts] [--allow-playlists] [--strict]
 
-Copies streams without re-encoding; bitstream filters are inserted as the target needs.`,
+Copies streams without re-encoding; bitstream filters are inserted as the target needs.
+Input streams that are not copied (by default only audio and video are), and copied
+streams that got no packets, are reported as 'ffnode: warning: ...'; with --strict
+they make the exit code 3 (the output is still written).`,
 };
 
 class UsageError extends Error {}
@@ -58,6 +75,27 @@ class UsageError extends Error {}
 function fail(message: string, code = 1): never {
   process.stderr.write(`ffnode: ${message}\n`);
   process.exit(code);
+}
+
+/** Exit code when --strict was given and something changed the plan. */
+const EXIT_WARNINGS = 3;
+
+// Prints each warning the moment it happens (clearing a progress bar first)
+// and counts them for --strict.
+class Warnings {
+  count = 0;
+  constructor(private readonly tty: boolean) {}
+  print(w: string): void {
+    this.count++;
+    process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}ffnode: warning: ${w}\n`);
+  }
+  /** With --strict, any warning makes the exit code 3 (after the outputs are complete). */
+  finish(strict: boolean | undefined): void {
+    if (strict && this.count > 0) {
+      process.stderr.write(`ffnode: ${this.count} warning${this.count === 1 ? '' : 's'} with --strict: exit ${EXIT_WARNINGS}\n`);
+      process.exitCode = EXIT_WARNINGS;
+    }
+  }
 }
 
 function bar(p: Progress): string {
@@ -76,7 +114,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
       'no-hls': { type: 'boolean' }, 'no-dash': { type: 'boolean' }, 'no-audio': { type: 'boolean' },
       'segment-duration': { type: 'string' }, 'segment-format': { type: 'string' }, preset: { type: 'string' },
       'hw-device': { type: 'string' }, format: { type: 'string' }, quiet: { type: 'boolean' }, 'allow-playlists': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+      strict: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return void console.log(HELP.transcode);
@@ -102,6 +140,8 @@ async function cmdTranscode(args: string[]): Promise<void> {
     ...(hw ? { hwDevice: hw as HwDeviceType | 'auto' } : {}), ...(values['no-audio'] ? { audio: false as const } : {}),
     ...(values.format || values['allow-playlists'] ? { input: { ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) } } : {}),
   });
+  const warnings = new Warnings(tty);
+  job.on('warning', (w: string) => warnings.print(w)); // result.warnings holds the same, in order
   let lastLine = 0;
   job.on('progress', (p: Progress) => {
     if (values.quiet) return;
@@ -113,9 +153,11 @@ async function cmdTranscode(args: string[]): Promise<void> {
   });
   const r = await job.done;
   if (tty) process.stderr.write('\n');
+  for (const w of r.warnings.slice(warnings.count)) warnings.print(w); // any the events did not deliver
   for (const v of r.variants) console.log(`${v.id}: ${v.width}x${v.height} ${v.passthrough ? 'copy' : `${Math.round(v.bitrate / 1000)}k ${v.encoder}`}`);
   for (const c of r.renditions) console.log(`${c.id}: ${c.segments} segments, ${(c.bytes / 1e6).toFixed(2)} MB`);
   console.log(`wrote ${r.manifests.join(', ')} in ${values.out} (${r.duration.toFixed(2)} s of media in ${r.wallSeconds.toFixed(2)} s)`);
+  warnings.finish(values.strict);
 }
 
 async function cmdProbe(args: string[]): Promise<void> {
@@ -142,7 +184,7 @@ async function cmdProbe(args: string[]): Promise<void> {
 }
 
 async function cmdRemux(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, 'allow-playlists': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' }, streams: { type: 'string' }, copyts: { type: 'boolean' }, 'allow-playlists': { type: 'boolean' }, strict: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.remux);
   if (positionals.length !== 2) throw new UsageError('remux: expected <input> <output> (see --help)');
   const streams = values.streams?.split(',').map((s) => Number(s));
@@ -150,6 +192,30 @@ async function cmdRemux(args: string[]): Promise<void> {
   const r = await remux(positionals[0]!, positionals[1]!, { ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) });
   for (const s of r.streams) console.log(`stream #${s.inputIndex} → #${s.outputIndex}: ${s.packets} packets${s.bsf ? ` (${s.bsf})` : ''}`);
   console.log(`wrote ${positionals[1]} (${r.bytes} bytes)`);
+  const warnings = new Warnings(false);
+  for (const w of await remuxWarnings(positionals[0]!, r, streams !== undefined, values['allow-playlists'] === true)) warnings.print(w);
+  warnings.finish(values.strict);
+}
+
+// What the copy left out: input streams not copied, copied streams without packets.
+async function remuxWarnings(input: string, r: RemuxResult, chosen: boolean, allowPlaylists: boolean): Promise<string[]> {
+  const out: string[] = [];
+  for (const s of r.streams)
+    if (s.packets === 0) out.push(`stream #${s.inputIndex} was copied as #${s.outputIndex} but got no packets, so that output track is empty, because the input holds no packets for it`);
+  if (chosen) return out;
+  let streams: { index: number; mediaType: string; codec: string }[];
+  try {
+    const dec = await Decoder.open(input, { decode: false, allowPlaylists });
+    streams = dec.info.streams;
+    await dec.close();
+  } catch {
+    return out; // the input could be copied but not probed again (e.g. a live URL): nothing more to say
+  }
+  const copied = new Set(r.streams.map((s) => s.inputIndex));
+  for (const s of streams)
+    if (!copied.has(s.index))
+      out.push(`input stream #${s.index} (${s.mediaType}, ${s.codec}) was not copied: remux keeps audio and video streams (not cover art) unless --streams names others`);
+  return out;
 }
 
 async function main(argv: string[]): Promise<void> {

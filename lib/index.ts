@@ -17,6 +17,7 @@
  */
 export { FFmpegError, isEOF, isAgain, isClosed } from './errors.js';
 export { Frame, Packet, FramePool } from './media/frame.js';
+export { LIMITS, ENUMS } from './media/validate.js';
 export { Decoder } from './media/decoder.js';
 export type { DecoderOptions, ByteSource, StreamSelector, DecodedBatch, InputInfo, StreamInfo } from './media/decoder.js';
 export { Scaler } from './media/scaler.js';

@@ -2,6 +2,9 @@
 // bitstream headers. Every parser is bounds-checked against extradata_size:
 // extradata comes from demuxed (possibly hostile) input.
 #include "codec_params.h"
+#include "validate.h"
+
+#include <climits>
 
 #include <cstdio>
 #include <cstring>
@@ -276,15 +279,18 @@ Napi::Object codecParamsToJs(Napi::Env env, const AVCodecParameters* par) {
 namespace {
 [[noreturn]] void bad(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, "CodecParameters: " + msg); }
 
+// CodecParameters describe a stream a demuxer already read, so every field
+// takes any value its C field can hold (what a Decoder's StreamInfo reports
+// always comes back in); a muxer that cannot write it fails with an FFmpegError.
+// The ranges only keep the casts defined.
+constexpr int64_t kMaxSafeInteger = 9007199254740991;  // 2^53 - 1
+constexpr int64_t kMaxDemuxedChannels = 512;            // libavformat's FF_SANE_NB_CHANNELS
+
 // Present = not undefined/null. Integers only, within [lo, hi].
 bool intField(Napi::Env env, Napi::Object o, const char* k, int64_t lo, int64_t hi, int64_t* out) {
   Napi::Value v = o.Get(k);
   if (v.IsUndefined() || v.IsNull()) return false;
-  if (!v.IsNumber()) bad(env, std::string(k) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= static_cast<double>(lo) && d <= static_cast<double>(hi)) || d != static_cast<double>(static_cast<int64_t>(d)))
-    bad(env, std::string(k) + " must be an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
-  *out = static_cast<int64_t>(d);
+  *out = check::integer(env, "CodecParameters", k, v, lo, hi);  // TypeError / RangeError, as everywhere
   return true;
 }
 
@@ -323,25 +329,25 @@ void codecParamsFromJs(Napi::Env env, Napi::Value v, AVCodecParameters* par) {
         break;
       }
     if (!found) bad(env, "unknown profile '" + name + "' for " + desc->name);
-  } else if (intField(env, o, "profile", -99, 65535, &n)) {
+  } else if (intField(env, o, "profile", -99, INT_MAX, &n)) {
     par->profile = static_cast<int>(n);
   }
-  par->level = intField(env, o, "level", -99, 65535, &n) ? static_cast<int>(n) : FF_LEVEL_UNKNOWN;
-  par->bit_rate = intField(env, o, "bitRate", 0, int64_t(1) << 50, &n) ? n : 0;
+  par->level = intField(env, o, "level", -99, INT_MAX, &n) ? static_cast<int>(n) : FF_LEVEL_UNKNOWN;
+  par->bit_rate = intField(env, o, "bitRate", 0, kMaxSafeInteger, &n) ? n : 0;
 
   if (desc->type == AVMEDIA_TYPE_VIDEO) {
-    par->width = intField(env, o, "width", 0, 16384, &n) ? static_cast<int>(n) : 0;
-    par->height = intField(env, o, "height", 0, 16384, &n) ? static_cast<int>(n) : 0;
+    par->width = intField(env, o, "width", 0, INT_MAX, &n) ? static_cast<int>(n) : 0;
+    par->height = intField(env, o, "height", 0, INT_MAX, &n) ? static_cast<int>(n) : 0;
     par->format = -1;
     if (strField(env, o, "pixelFormat", &s) && (par->format = av_get_pix_fmt(s.c_str())) == AV_PIX_FMT_NONE)
       bad(env, "unknown pixelFormat '" + s + "'");
   } else if (desc->type == AVMEDIA_TYPE_AUDIO) {
-    par->sample_rate = intField(env, o, "sampleRate", 0, 768000, &n) ? static_cast<int>(n) : 0;
-    par->frame_size = intField(env, o, "frameSize", 0, 1 << 20, &n) ? static_cast<int>(n) : 0;
+    par->sample_rate = intField(env, o, "sampleRate", 0, INT_MAX, &n) ? static_cast<int>(n) : 0;
+    par->frame_size = intField(env, o, "frameSize", 0, INT_MAX, &n) ? static_cast<int>(n) : 0;
     av_channel_layout_uninit(&par->ch_layout);
     if (strField(env, o, "channelLayout", &s)) {
       if (av_channel_layout_from_string(&par->ch_layout, s.c_str()) < 0) bad(env, "unknown channelLayout '" + s + "'");
-    } else if (intField(env, o, "channels", 0, 64, &n) && n > 0) {
+    } else if (intField(env, o, "channels", 0, kMaxDemuxedChannels, &n) && n > 0) {
       av_channel_layout_default(&par->ch_layout, static_cast<int>(n));
     }
     par->format = -1;

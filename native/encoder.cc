@@ -313,6 +313,13 @@ int Encoder::Drain(std::vector<AVPacket*>& out, Failure& f) {
     }
     p->time_base = ctx_->time_base;
     p->stream_index = 0;
+    // Encoders with delay (x264) leave durations at 0. A video packet lasts one
+    // frame at the declared rate: without it a stream's last (or only) frame
+    // would end a segment of duration 0, which no manifest can hold.
+    if (p->duration <= 0 && ctx_->codec_type == AVMEDIA_TYPE_VIDEO && ctx_->framerate.num > 0 && ctx_->framerate.den > 0) {
+      int64_t d = av_rescale_q(1, av_inv_q(ctx_->framerate), ctx_->time_base);
+      if (d > 0) p->duration = d;
+    }
     out.push_back(p);
   }
 }

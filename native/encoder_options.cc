@@ -1,4 +1,5 @@
 #include "encoder_options.h"
+#include "validate.h"
 
 #include <climits>
 #include <cmath>
@@ -47,18 +48,15 @@ static const AVCodec* softwareFor(AVCodecID id) {
 }
 
 [[noreturn]] static void typeErr(Napi::Env env, const std::string& m) { throw Napi::TypeError::New(env, "Encoder.open: " + m); }
-[[noreturn]] static void rangeErr(Napi::Env env, const std::string& m) { throw Napi::RangeError::New(env, "Encoder.open: " + m); }
 
 static bool absent(const Napi::Value& v) { return v.IsUndefined() || v.IsNull(); }
 
 static bool optNum(Napi::Env env, Napi::Object o, const char* k, double lo, double hi, bool integer, double* out) {
   Napi::Value v = o.Get(k);
   if (absent(v)) return false;
-  if (!v.IsNumber()) typeErr(env, std::string(k) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (std::isnan(d) || (integer && std::isfinite(d) && d != std::floor(d))) typeErr(env, std::string(k) + " must be an integer");
-  if (!(d >= lo && d <= hi)) rangeErr(env, std::string(k) + " must be " + std::to_string(static_cast<int64_t>(lo)) + ".." + std::to_string(static_cast<int64_t>(hi)));
-  *out = d;
+  const std::string where = "Encoder.open";
+  *out = integer ? static_cast<double>(check::integer(env, where, k, v, static_cast<int64_t>(lo), static_cast<int64_t>(hi)))
+                 : check::number(env, where, k, v, lo, hi);
   return true;
 }
 
@@ -84,18 +82,7 @@ static bool optBool(Napi::Env env, Napi::Object o, const char* k, bool* out) {
 }
 
 static AVRational optRational(Napi::Env env, Napi::Object o, const char* k) {
-  Napi::Value v = o.Get(k);
-  if (absent(v)) return AVRational{0, 0};
-  bool ok = v.IsArray() && v.As<Napi::Array>().Length() == 2;
-  int64_t r[2] = {0, 0};
-  for (uint32_t i = 0; ok && i < 2; i++) {
-    Napi::Value e = v.As<Napi::Array>().Get(i);
-    double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : 0;
-    ok = d >= 1 && d <= INT_MAX && d == std::floor(d);
-    r[i] = static_cast<int64_t>(d);
-  }
-  if (!ok) typeErr(env, std::string(k) + " must be [num, den] with positive integers");
-  return AVRational{static_cast<int>(r[0]), static_cast<int>(r[1])};
+  return check::rationalField(env, "Encoder.open", o, k, AVRational{0, 0});
 }
 
 // The raw `options` dict, values checked here so nothing odd reaches libav.
@@ -180,14 +167,14 @@ bool parseSpec(Napi::Env env, Napi::Object o, EncoderSpec& s, Failure& f) {
   double d;
   std::string str;
   if (s.type == AVMEDIA_TYPE_VIDEO) {
-    s.width = optInt(env, o, "width", 1, 16384, 0);
-    s.height = optInt(env, o, "height", 1, 16384, 0);
+    s.width = optInt(env, o, "width", 1, limits::kMaxDimension, 0);
+    s.height = optInt(env, o, "height", 1, limits::kMaxDimension, 0);
     if (!s.width || !s.height) typeErr(env, "a video encoder needs width and height");
     if (optStr(env, o, "pixelFormat", &str) && (s.pixFmt = av_get_pix_fmt(str.c_str())) == AV_PIX_FMT_NONE)
       typeErr(env, "unknown pixelFormat '" + str + "'");
     s.frameRate = optRational(env, o, "frameRate");
   } else if (s.type == AVMEDIA_TYPE_AUDIO) {
-    s.sampleRate = optInt(env, o, "sampleRate", 1, 768000, 0);
+    s.sampleRate = optInt(env, o, "sampleRate", 1, limits::kMaxSampleRate, 0);
     if (!s.sampleRate) typeErr(env, "an audio encoder needs sampleRate");
     str = "stereo";
     optStr(env, o, "channelLayout", &str);

@@ -1,4 +1,5 @@
 #include "frame.h"
+#include "validate.h"
 
 namespace ffnode {
 
@@ -131,7 +132,7 @@ static void releaseBuf(Napi::Env, uint8_t*, AVBufferRef* ref) { av_buffer_unref(
 Napi::Value Frame::Data(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   AVFrame* f = Need(env);
-  int plane = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+  int plane = info.Length() > 0 && !check::absent(info[0]) ? static_cast<int>(check::integer(env, "Frame.data", "plane", info[0], 0, AV_NUM_DATA_POINTERS - 1)) : 0;
   size_t len = 0;
   uint8_t* ptr = nullptr;
   if (f->width > 0 && f->height > 0) {
@@ -164,8 +165,7 @@ Napi::Value Frame::Data(const Napi::CallbackInfo& info) {
 
 Napi::Value Frame::Linesize(const Napi::CallbackInfo& info) {
   AVFrame* f = Need(info.Env());
-  int plane = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-  if (plane < 0 || plane >= AV_NUM_DATA_POINTERS) throw Napi::RangeError::New(info.Env(), "Frame.linesize: no such plane");
+  int plane = info.Length() > 0 && !check::absent(info[0]) ? static_cast<int>(check::integer(info.Env(), "Frame.linesize", "plane", info[0], 0, AV_NUM_DATA_POINTERS - 1)) : 0;
   return Napi::Number::New(info.Env(), f->linesize[plane]);
 }
 
@@ -187,21 +187,20 @@ Napi::Value Frame::GetFormat(const Napi::CallbackInfo& info) {
 Napi::Value Frame::GetPts(const Napi::CallbackInfo& info) { return tsToJs(info.Env(), Need(info.Env())->pts); }
 void Frame::SetPts(const Napi::CallbackInfo& info, const Napi::Value& v) {
   AVFrame* f = Need(info.Env());
-  if (!v.IsNumber() && !v.IsNull()) throw Napi::TypeError::New(info.Env(), "Frame.pts: expected a number or null");
-  f->pts = tsFromJs(v);
+  f->pts = check::timestamp(info.Env(), "Frame", "pts", v, true);
 }
 Napi::Value Frame::GetDuration(const Napi::CallbackInfo& info) { return tsToJs(info.Env(), FF_FRAME_DURATION(Need(info.Env()))); }
 void Frame::SetDuration(const Napi::CallbackInfo& info, const Napi::Value& v) {
   AVFrame* f = Need(info.Env());
-  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "Frame.duration: expected a number");
-  FF_FRAME_DURATION(f) = tsFromJs(v);
+  // 0 = unknown, as libav reads it; negative durations mean nothing.
+  int64_t d = check::timestamp(info.Env(), "Frame", "duration", v, false);
+  if (d < 0) check::rangeError(info.Env(), "Frame", "duration", "an integer 0..2^62", v);
+  FF_FRAME_DURATION(f) = d;
 }
 Napi::Value Frame::GetTimeBase(const Napi::CallbackInfo& info) { return rationalToJs(info.Env(), Need(info.Env())->time_base); }
 void Frame::SetTimeBase(const Napi::CallbackInfo& info, const Napi::Value& v) {
   AVFrame* f = Need(info.Env());
-  AVRational r = rationalFromJs(v, AVRational{0, 0});
-  if (r.den <= 0 || r.num <= 0) throw Napi::TypeError::New(info.Env(), "Frame.timeBase: expected [num, den] with positive integers");
-  f->time_base = r;
+  f->time_base = check::rational(info.Env(), "Frame", "timeBase", v);
 }
 Napi::Value Frame::GetKeyFrame(const Napi::CallbackInfo& info) {
   AVFrame* f = Need(info.Env());
@@ -211,7 +210,7 @@ void Frame::SetKeyFrame(const Napi::CallbackInfo& info, const Napi::Value& v) {
   // Setting keyFrame asks the encoder for an IDR here (pict_type I is what
   // libav encoders honour); clearing lets the encoder decide.
   AVFrame* f = Need(info.Env());
-  bool k = v.ToBoolean().Value();
+  bool k = check::boolean(info.Env(), "Frame", "keyFrame", v);
   f->key_frame = k;
   f->pict_type = k ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
   f->opaque = k ? forceKeyMarker() : nullptr;
@@ -267,22 +266,24 @@ Napi::Value Frame::ToJSON(const Napi::CallbackInfo& info) {
 
 Napi::Value Frame::AllocVideo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Frame.video: expected { width, height, format }");
+  const char* where = "Frame.video";
+  if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+    check::typeError(env, where, "init", "an object { width, height, format }", info.Length() ? info[0] : env.Undefined());
   Napi::Object o = info[0].As<Napi::Object>();
-  int64_t w = getInt(o, "width", 0), h = getInt(o, "height", 0);
-  if (w <= 0 || h <= 0 || w > 16384 || h > 16384) throw Napi::RangeError::New(env, "Frame.video: width and height must be 1..16384");
-  std::string fmtName = getString(o, "format", "yuv420p");
-  AVPixelFormat fmt = av_get_pix_fmt(fmtName.c_str());
-  if (fmt == AV_PIX_FMT_NONE) throw Napi::TypeError::New(env, "Frame.video: unknown pixel format '" + fmtName + "'");
-  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(fmt);
-  if (!desc || (desc->flags & AV_PIX_FMT_FLAG_HWACCEL)) throw Napi::TypeError::New(env, "Frame.video: '" + fmtName + "' is a hardware format without memory planes");
+  int64_t w = check::integer(env, where, "width", o.Get("width"), 1, limits::kMaxDimension);
+  int64_t h = check::integer(env, where, "height", o.Get("height"), 1, limits::kMaxDimension);
+  std::string fmtName = check::stringField(env, where, o, "format", "yuv420p");
+  AVPixelFormat fmt = check::pixelFormat(env, where, "format", fmtName);
+  // No default time base: an unset one ([0, 1]) tells encoders not to rescale.
+  AVRational tb = check::rationalField(env, where, o, "timeBase", AVRational{0, 1});
+  int64_t pts = check::timestamp(env, where, "pts", o.Get("pts"), true);
   AVFrame* f = av_frame_alloc();
+  if (!f) throw Napi::Error::New(env, "Frame.video: out of memory");
   f->width = static_cast<int>(w);
   f->height = static_cast<int>(h);
   f->format = fmt;
-  // No default time base: an unset one ([0, 1]) tells encoders not to rescale.
-  f->time_base = rationalFromJs(o.Get("timeBase"), AVRational{0, 1});
-  f->pts = tsFromJs(o.Get("pts"));
+  f->time_base = tb;
+  f->pts = pts;
   int r = av_frame_get_buffer(f, 0);
   if (r < 0) {
     av_frame_free(&f);
@@ -297,26 +298,30 @@ Napi::Value Frame::AllocVideo(const Napi::CallbackInfo& info) {
 
 Napi::Value Frame::AllocAudio(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsObject())
-    throw Napi::TypeError::New(env, "Frame.audio: expected { sampleRate, channelLayout, format, nbSamples }");
+  const char* where = "Frame.audio";
+  if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+    check::typeError(env, where, "init", "an object { sampleRate, channelLayout, format, nbSamples }", info.Length() ? info[0] : env.Undefined());
   Napi::Object o = info[0].As<Napi::Object>();
-  int64_t rate = getInt(o, "sampleRate", 0), n = getInt(o, "nbSamples", 0);
-  if (rate <= 0 || rate > 768000) throw Napi::RangeError::New(env, "Frame.audio: sampleRate must be 1..768000");
-  if (n <= 0 || n > (1 << 20)) throw Napi::RangeError::New(env, "Frame.audio: nbSamples must be 1..1048576");
-  std::string fmtName = getString(o, "format", "fltp");
-  AVSampleFormat fmt = av_get_sample_fmt(fmtName.c_str());
-  if (fmt == AV_SAMPLE_FMT_NONE) throw Napi::TypeError::New(env, "Frame.audio: unknown sample format '" + fmtName + "'");
-  std::string layout = getString(o, "channelLayout", "stereo");
+  int64_t rate = check::integer(env, where, "sampleRate", o.Get("sampleRate"), 1, limits::kMaxSampleRate);
+  int64_t n = check::integer(env, where, "nbSamples", o.Get("nbSamples"), 1, limits::kMaxNbSamples);
+  std::string fmtName = check::stringField(env, where, o, "format", "fltp");
+  AVSampleFormat fmt = check::sampleFormat(env, where, "format", fmtName);
+  std::string layout = check::stringField(env, where, o, "channelLayout", "stereo");
+  AVRational tb = check::rationalField(env, where, o, "timeBase", AVRational{1, static_cast<int>(rate)});
+  int64_t pts = check::timestamp(env, where, "pts", o.Get("pts"), true);
+  AVChannelLayout ch{};
+  check::channelLayout(env, where, "channelLayout", layout, &ch);  // last check: nothing to free if an earlier one throws
   AVFrame* f = av_frame_alloc();
-  if (av_channel_layout_from_string(&f->ch_layout, layout.c_str()) < 0) {
-    av_frame_free(&f);
-    throw Napi::TypeError::New(env, "Frame.audio: unknown channel layout '" + layout + "'");
+  if (!f) {
+    av_channel_layout_uninit(&ch);
+    throw Napi::Error::New(env, "Frame.audio: out of memory");
   }
+  f->ch_layout = ch;  // the frame owns it now
   f->sample_rate = static_cast<int>(rate);
   f->nb_samples = static_cast<int>(n);
   f->format = fmt;
-  f->time_base = rationalFromJs(o.Get("timeBase"), AVRational{1, static_cast<int>(rate)});
-  f->pts = tsFromJs(o.Get("pts"));
+  f->time_base = tb;
+  f->pts = pts;
   int r = av_frame_get_buffer(f, 0);
   if (r < 0) {
     av_frame_free(&f);

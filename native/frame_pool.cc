@@ -2,6 +2,7 @@
 
 #include "frame.h"
 #include "objects.h"
+#include "validate.h"
 
 namespace ffnode {
 
@@ -75,15 +76,14 @@ class FramePool : public Napi::ObjectWrap<FramePool> {
  public:
   explicit FramePool(const Napi::CallbackInfo& info) : Napi::ObjectWrap<FramePool>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "FramePool: expected { width, height, format }");
+    if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+      check::typeError(env, "FramePool", "init", "an object { width, height, format }", info.Length() ? info[0] : env.Undefined());
     Napi::Object o = info[0].As<Napi::Object>();
-    int64_t w = getInt(o, "width", 0), h = getInt(o, "height", 0);
-    if (w <= 0 || h <= 0 || w > 16384 || h > 16384) throw Napi::RangeError::New(env, "FramePool: width and height must be 1..16384");
-    std::string name = getString(o, "format", "yuv420p");
-    AVPixelFormat fmt = av_get_pix_fmt(name.c_str());
-    if (fmt == AV_PIX_FMT_NONE) throw Napi::TypeError::New(env, "FramePool: unknown pixel format '" + name + "'");
-    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(fmt);
-    if (!d || (d->flags & AV_PIX_FMT_FLAG_HWACCEL) || av_image_get_buffer_size(fmt, static_cast<int>(w), static_cast<int>(h), 1) <= 0)
+    int64_t w = check::integer(env, "FramePool", "width", o.Get("width"), 1, limits::kMaxDimension);
+    int64_t h = check::integer(env, "FramePool", "height", o.Get("height"), 1, limits::kMaxDimension);
+    std::string name = check::stringField(env, "FramePool", o, "format", "yuv420p");
+    AVPixelFormat fmt = check::pixelFormat(env, "FramePool", "format", name);
+    if (av_image_get_buffer_size(fmt, static_cast<int>(w), static_cast<int>(h), 1) <= 0)
       throw Napi::TypeError::New(env, "FramePool: '" + name + "' is not a pixel format with memory frames");
     pool_ = std::make_unique<ImagePool>(static_cast<int>(w), static_cast<int>(h), fmt);
     life_.opened();

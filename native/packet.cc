@@ -1,4 +1,5 @@
 #include "packet.h"
+#include "validate.h"
 
 namespace ffnode {
 
@@ -96,53 +97,68 @@ Napi::Value Packet::Data(const Napi::CallbackInfo& info) {
 
 Napi::Value Packet::FromBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsBuffer()) throw Napi::TypeError::New(env, "Packet.fromBuffer: expected a Buffer");
+  const char* where = "Packet.fromBuffer";
+  if (info.Length() < 1 || !info[0].IsBuffer()) check::typeError(env, where, "data", "a Buffer", info.Length() ? info[0] : env.Undefined());
   Napi::Buffer<uint8_t> b = info[0].As<Napi::Buffer<uint8_t>>();
-  if (b.Length() > (1u << 30)) throw Napi::RangeError::New(env, "Packet.fromBuffer: buffer larger than 1 GiB");
+  if (b.Length() > (1u << 30)) throw Napi::RangeError::New(env, "Packet.fromBuffer: data must be at most 1 GiB, got " + std::to_string(b.Length()) + " bytes");
+  // Every field is checked before anything is allocated.
+  int64_t pts = AV_NOPTS_VALUE, dts = AV_NOPTS_VALUE, duration = 0, index = 0;
+  AVRational tb{0, 1};  // unset: consumers take their own stream's time base
+  bool key = false;
+  if (info.Length() > 1 && check::optionsObject(env, where, "init", info[1])) {
+    Napi::Object o = info[1].As<Napi::Object>();
+    pts = check::timestamp(env, where, "pts", o.Get("pts"), true);
+    dts = check::timestamp(env, where, "dts", o.Get("dts"), true);
+    duration = check::integerField(env, where, o, "duration", 0, static_cast<int64_t>(limits::kMaxTimestamp), 0);
+    index = check::integerField(env, where, o, "streamIndex", 0, limits::kMaxStreamIndex, 0);
+    tb = check::rationalField(env, where, o, "timeBase", tb);
+    key = check::booleanField(env, where, o, "keyFrame", false);
+  }
   AVPacket* p = av_packet_alloc();
   if (!p || av_new_packet(p, static_cast<int>(b.Length())) < 0) {
     av_packet_free(&p);
     throw Napi::Error::New(env, "Packet.fromBuffer: out of memory");
   }
   if (b.Length()) memcpy(p->data, b.Data(), b.Length());
-  if (info.Length() > 1 && info[1].IsObject()) {
-    Napi::Object o = info[1].As<Napi::Object>();
-    p->pts = tsFromJs(o.Get("pts"));
-    p->dts = tsFromJs(o.Get("dts"));
-    int64_t d = getInt(o, "duration", 0);
-    p->duration = d;
-    p->stream_index = static_cast<int>(getInt(o, "streamIndex", 0));
-    p->time_base = rationalFromJs(o.Get("timeBase"), AVRational{0, 1});
-    if (getBool(o, "keyFrame", false)) p->flags |= AV_PKT_FLAG_KEY;
-  }
+  p->pts = pts;
+  p->dts = dts;
+  p->duration = duration;
+  p->stream_index = static_cast<int>(index);
+  p->time_base = tb;
+  if (key) p->flags |= AV_PKT_FLAG_KEY;
   return Wrap(env, p);
 }
 
 Napi::Value Packet::GetFreed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), pkt_ == nullptr); }
 Napi::Value Packet::GetPts(const Napi::CallbackInfo& info) { return tsToJs(info.Env(), Need(info.Env())->pts); }
-void Packet::SetPts(const Napi::CallbackInfo& info, const Napi::Value& v) { Need(info.Env())->pts = tsFromJs(v); }
+void Packet::SetPts(const Napi::CallbackInfo& info, const Napi::Value& v) {
+  AVPacket* p = Need(info.Env());
+  p->pts = check::timestamp(info.Env(), "Packet", "pts", v, true);
+}
 Napi::Value Packet::GetDts(const Napi::CallbackInfo& info) { return tsToJs(info.Env(), Need(info.Env())->dts); }
-void Packet::SetDts(const Napi::CallbackInfo& info, const Napi::Value& v) { Need(info.Env())->dts = tsFromJs(v); }
+void Packet::SetDts(const Napi::CallbackInfo& info, const Napi::Value& v) {
+  AVPacket* p = Need(info.Env());
+  p->dts = check::timestamp(info.Env(), "Packet", "dts", v, true);
+}
 Napi::Value Packet::GetDuration(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(Need(info.Env())->duration)); }
 void Packet::SetDuration(const Napi::CallbackInfo& info, const Napi::Value& v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "Packet.duration: expected a number");
-  Need(info.Env())->duration = tsFromJs(v);
+  AVPacket* p = Need(info.Env());
+  p->duration = check::integer(info.Env(), "Packet", "duration", v, 0, static_cast<int64_t>(limits::kMaxTimestamp));
 }
 Napi::Value Packet::GetTimeBase(const Napi::CallbackInfo& info) { return rationalToJs(info.Env(), Need(info.Env())->time_base); }
 void Packet::SetTimeBase(const Napi::CallbackInfo& info, const Napi::Value& v) {
-  AVRational r = rationalFromJs(v, AVRational{0, 0});
-  if (r.den <= 0 || r.num <= 0) throw Napi::TypeError::New(info.Env(), "Packet.timeBase: expected [num, den] with positive integers");
-  Need(info.Env())->time_base = r;
+  AVPacket* p = Need(info.Env());
+  p->time_base = check::rational(info.Env(), "Packet", "timeBase", v);
 }
 Napi::Value Packet::GetStreamIndex(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), Need(info.Env())->stream_index); }
 void Packet::SetStreamIndex(const Napi::CallbackInfo& info, const Napi::Value& v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "Packet.streamIndex: expected a number");
-  Need(info.Env())->stream_index = v.As<Napi::Number>().Int32Value();
+  AVPacket* p = Need(info.Env());
+  p->stream_index = static_cast<int>(check::integer(info.Env(), "Packet", "streamIndex", v, 0, limits::kMaxStreamIndex));
 }
 Napi::Value Packet::GetKeyFrame(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), (Need(info.Env())->flags & AV_PKT_FLAG_KEY) != 0); }
 void Packet::SetKeyFrame(const Napi::CallbackInfo& info, const Napi::Value& v) {
   AVPacket* p = Need(info.Env());
-  if (v.ToBoolean().Value()) p->flags |= AV_PKT_FLAG_KEY; else p->flags &= ~AV_PKT_FLAG_KEY;
+  if (check::boolean(info.Env(), "Packet", "keyFrame", v)) p->flags |= AV_PKT_FLAG_KEY; else p->flags &= ~AV_PKT_FLAG_KEY;
 }
 Napi::Value Packet::GetSize(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), Need(info.Env())->size); }
 

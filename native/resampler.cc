@@ -3,6 +3,7 @@
 #include "async_object.h"
 #include "frame.h"
 #include "objects.h"
+#include "validate.h"
 
 extern "C" {
 #include <libavutil/audio_fifo.h>
@@ -21,19 +22,17 @@ class Resampler : public Napi::ObjectWrap<Resampler>, public AsyncObject {
 
   explicit Resampler(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Resampler>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Resampler: expected { sampleRate, channelLayout, format }");
+    const char* where = "Resampler";
+    if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+      check::typeError(env, where, "options", "an object { sampleRate, channelLayout, format }", info.Length() ? info[0] : env.Undefined());
     Napi::Object o = info[0].As<Napi::Object>();
-    int64_t rate = getInt(o, "sampleRate", 0);
-    if (rate <= 0 || rate > 768000) throw Napi::RangeError::New(env, "Resampler: sampleRate must be 1..768000");
+    int64_t rate = check::integer(env, where, "sampleRate", o.Get("sampleRate"), 1, limits::kMaxSampleRate);
     rate_ = static_cast<int>(rate);
-    std::string fmt = getString(o, "format", "fltp");
-    fmt_ = av_get_sample_fmt(fmt.c_str());
-    if (fmt_ == AV_SAMPLE_FMT_NONE) throw Napi::TypeError::New(env, "Resampler: unknown sample format '" + fmt + "'");
-    std::string layout = getString(o, "channelLayout", "stereo");
-    if (av_channel_layout_from_string(&layout_, layout.c_str()) < 0)
-      throw Napi::TypeError::New(env, "Resampler: unknown channel layout '" + layout + "'");
-    int64_t fs = getInt(o, "frameSize", 0);
-    if (fs < 0 || fs > (1 << 20)) throw Napi::RangeError::New(env, "Resampler: frameSize must be 0..1048576");
+    std::string fmt = check::stringField(env, where, o, "format", "fltp");
+    fmt_ = check::sampleFormat(env, where, "format", fmt);
+    int64_t fs = check::integerField(env, where, o, "frameSize", 0, limits::kMaxNbSamples, 0);
+    std::string layout = check::stringField(env, where, o, "channelLayout", "stereo");
+    check::channelLayout(env, where, "channelLayout", layout, &layout_);
     frameSize_ = static_cast<int>(fs);
     life.opened();
   }

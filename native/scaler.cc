@@ -5,6 +5,7 @@
 #include "frame.h"
 #include "frame_pool.h"
 #include "objects.h"
+#include "validate.h"
 #include "zimg_resizer.h"
 
 extern "C" {
@@ -34,18 +35,19 @@ class Scaler : public Napi::ObjectWrap<Scaler>, public AsyncObject {
 
   explicit Scaler(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Scaler>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Scaler: expected { width, height, format }");
+    if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+      check::typeError(env, "Scaler", "options", "an object { width, height, format }", info.Length() ? info[0] : env.Undefined());
     Napi::Object o = info[0].As<Napi::Object>();
-    int64_t w = getInt(o, "width", 0), h = getInt(o, "height", 0);
-    if (w <= 0 || h <= 0 || w > 16384 || h > 16384) throw Napi::RangeError::New(env, "Scaler: width and height must be 1..16384");
-    std::string fmt = getString(o, "format", "yuv420p");
+    int64_t w = check::integer(env, "Scaler", "width", o.Get("width"), 1, limits::kMaxDimension);
+    int64_t h = check::integer(env, "Scaler", "height", o.Get("height"), 1, limits::kMaxDimension);
+    std::string fmt = check::stringField(env, "Scaler", o, "format", "yuv420p");
     dstFmt_ = av_get_pix_fmt(fmt.c_str());
     if (dstFmt_ == AV_PIX_FMT_NONE || !sws_isSupportedOutput(dstFmt_))
       throw Napi::TypeError::New(env, "Scaler: unsupported output pixel format '" + fmt + "'");
-    std::string alg = getString(o, "algorithm", "bicubic");
+    std::string alg = check::stringField(env, "Scaler", o, "algorithm", "bicubic");
     flags_ = algorithmFlag(alg);
     if (flags_ < 0) throw Napi::TypeError::New(env, "Scaler: unknown algorithm '" + alg + "'");
-    std::string backend = getString(o, "backend", "auto");
+    std::string backend = check::stringField(env, "Scaler", o, "backend", "auto");
     if (backend != "auto" && backend != "swscale" && backend != "zimg")
       throw Napi::TypeError::New(env, "Scaler: backend must be 'auto', 'swscale' or 'zimg'");
     if (backend == "zimg" && !ZimgResizer::Supports(dstFmt_, alg))

@@ -8,6 +8,7 @@
 #include "codec_params.h"
 #include "objects.h"
 #include "packet.h"
+#include "validate.h"
 
 extern "C" {
 #include <libavcodec/bsf.h>
@@ -132,14 +133,15 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     Napi::Env env = info.Env();
     if (closing_) throw closedError(env, "Segmenter.open");
     if (openCalled_) throw Napi::Error::New(env, "Segmenter.open: already opened");
-    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Segmenter.open: expected an options object");
+    const char* where = "Segmenter.open";
+    if (info.Length() < 1 || !info[0].IsObject() || info[0].IsArray())
+      check::typeError(env, where, "options", "an object", info.Length() ? info[0] : env.Undefined());
     Napi::Object o = info[0].As<Napi::Object>();
-    std::string format = getString(o, "format", "");
-    if (format != "cmaf" && format != "mpegts") throw Napi::TypeError::New(env, "Segmenter.open: format must be 'cmaf' or 'mpegts'");
-    double dur = getNumber(o, "segmentDuration", -1);
-    if (!(dur >= 0.1 && dur <= 60)) throw Napi::RangeError::New(env, "Segmenter.open: segmentDuration must be 0.1..60 seconds");
-    double offset = getNumber(o, "timeOffset", 0);
-    if (!(offset >= 0 && offset <= 3600)) throw Napi::RangeError::New(env, "Segmenter.open: timeOffset must be 0..3600 seconds");
+    Napi::Value fv = o.Get("format");
+    std::string format = fv.IsString() ? fv.As<Napi::String>().Utf8Value() : "";
+    if (format != "cmaf" && format != "mpegts") check::typeError(env, where, "format", "'cmaf' or 'mpegts'", fv);
+    double dur = check::number(env, where, "segmentDuration", o.Get("segmentDuration"), 0.1, 60);
+    double offset = check::numberField(env, where, o, "timeOffset", 0, 3600, 0);
     Napi::Value sv = o.Get("streams");
     if (!sv.IsArray() || sv.As<Napi::Array>().Length() == 0) throw Napi::TypeError::New(env, "Segmenter.open: streams must be a non-empty array");
     Napi::Array streams = sv.As<Napi::Array>();
@@ -150,8 +152,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
       std::string what = "Segmenter.open: streams[" + std::to_string(i) + "]";
       Napi::Value s = streams.Get(i);
       if (!s.IsObject()) throw Napi::TypeError::New(env, what + " must be an object");
-      AVRational tb = rationalFromJs(s.As<Napi::Object>().Get("timeBase"), AVRational{0, 0});
-      if (tb.num <= 0 || tb.den <= 0) throw Napi::TypeError::New(env, what + ".timeBase must be [num, den] of positive integers");
+      AVRational tb = check::rational(env, where, "streams[" + std::to_string(i) + "].timeBase", s.As<Napi::Object>().Get("timeBase"));
       AVCodecParameters* par = avcodec_parameters_alloc();
       if (!par) throw Napi::Error::New(env, "Segmenter.open: out of memory");
       pars->v.push_back(par);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fixtures, h264aac12s, ffprobe, root } from './helpers/media.mjs';
+import { fixtures, fixture, fixturesDir, h264aac12s, ffprobe, root } from './helpers/media.mjs';
 
 const cli = path.join(root, 'dist', 'cli.js');
 const run = (...args) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -62,4 +62,59 @@ t.test('bad input and options: one line on stderr, non-zero exit', async (t) => 
     t.match(r.stderr, re);
     t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   }
+});
+
+// A source whose keyframes (every 1.5 s) miss the 1 s segment grid: a 'source' rung cannot be copied.
+const misfit = () => fixture('gop-misfit.mp4', [
+  '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=30:duration=3', '-an',
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '45', '-keyint_min', '45', '-sc_threshold', '0',
+]);
+const warningLines = (stderr) => stderr.split('\n').filter((l) => l.startsWith('ffnode: warning: '));
+
+t.test('transcode prints what changed the plan; --strict exits 3 with complete outputs', async (t) => {
+  const out = path.join(tmp, 'misfit');
+  const r = run('transcode', misfit(), '--out', out, '--ladder', 'source,480p', '--segment-duration', '1', '--preset', 'ultrafast', '--no-audio', '--quiet');
+  t.equal(r.status, 0, `without --strict the job succeeds (${r.stderr})`);
+  const w = warningLines(r.stderr);
+  t.equal(w.length, 1, 'one warning line');
+  t.match(w[0], /^ffnode: warning: passthrough rung dropped: the ladder asked for a 'source' rung/, 'says what was asked');
+  t.match(w[0], /only v480p is produced instead/, 'says what was done instead');
+  t.match(w[0], /because no source keyframe at 1\.000 s of the 1 s grid/, 'says why');
+  t.match(r.stdout, /v480p: 640x480/);
+  t.notMatch(r.stdout, /source:/, 'the dropped rung is not in the result');
+
+  const strictOut = path.join(tmp, 'misfit-strict');
+  const s = run('transcode', misfit(), '--out', strictOut, '--ladder', 'source,480p', '--segment-duration', '1', '--preset', 'ultrafast', '--no-audio', '--quiet', '--strict');
+  t.equal(s.status, 3, '--strict: exit 3');
+  t.equal(warningLines(s.stderr).length, 1);
+  t.match(s.stderr, /1 warning with --strict: exit 3/);
+  t.ok(fs.existsSync(path.join(strictOut, 'master.m3u8')) && fs.existsSync(path.join(strictOut, 'manifest.mpd')), 'outputs still complete');
+  t.match(run('transcode', '--help').stdout, /--strict/);
+  t.match(run('--help').stdout, /3 {2}done, but with warnings, and --strict was given/);
+});
+
+t.test('an honest job prints no warning and exits 0, also with --strict', async (t) => {
+  const r = run('transcode', misfit(), '--out', path.join(tmp, 'honest'), '--ladder', '480p', '--segment-duration', '1', '--preset', 'ultrafast', '--no-audio', '--quiet', '--strict');
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stderr, '', 'nothing on stderr');
+  const m = run('remux', fixtures.h264aac10s(), path.join(tmp, 'honest.mkv'), '--strict');
+  t.equal(m.status, 0, m.stderr);
+  t.equal(m.stderr, '');
+});
+
+t.test('remux warns about the input streams it leaves out', async (t) => {
+  const srt = path.join(fixturesDir, 'one-cue.srt');
+  if (!fs.existsSync(srt)) fs.mkdirSync(fixturesDir, { recursive: true }), fs.writeFileSync(srt, '1\n00:00:00,000 --> 00:00:01,000\nhello\n');
+  const withSubs = fixture('with-subs.mkv', ['-i', fixtures.h264aac10s(), '-i', srt, '-map', '0', '-map', '1', '-c', 'copy', '-c:s', 'srt']);
+  const r = run('remux', withSubs, path.join(tmp, 'subs.mp4'));
+  t.equal(r.status, 0, r.stderr);
+  const w = warningLines(r.stderr);
+  t.equal(w.length, 1);
+  t.match(w[0], /input stream #2 \(subtitle, subrip\) was not copied: remux keeps audio and video streams .* unless --streams names others/);
+  const s = run('remux', withSubs, path.join(tmp, 'subs2.mp4'), '--strict');
+  t.equal(s.status, 3, '--strict: exit 3');
+  t.ok(fs.statSync(path.join(tmp, 'subs2.mp4')).size > 0, 'the output is still written');
+  const chosen = run('remux', withSubs, path.join(tmp, 'subs3.mp4'), '--streams', '0', '--strict');
+  t.equal(chosen.status, 0, 'streams chosen with --streams: nothing to warn about');
+  t.equal(chosen.stderr, '');
 });

@@ -137,7 +137,7 @@ t.test('errors: unknown codec, unknown option, wrong arguments, closed encoder',
   t.match(opt.message, /bogus_opt/);
   await t.rejects(Encoder.open({ codec: 'libx264', width: -5, height: 64 }), RangeError);
   await t.rejects(Encoder.open({ codec: 42 }), TypeError);
-  await t.rejects(Encoder.open({ codec: 'libx264', width: 64, height: 64, frameRate: [30, 0] }), TypeError);
+  await t.rejects(Encoder.open({ codec: 'libx264', width: 64, height: 64, frameRate: [30, 0] }), RangeError);
   await t.rejects(Encoder.open({ codec: 'libx264', width: 64, height: 64, hwDevice: 'gpu' }), TypeError);
   await t.rejects(Encoder.open({ codec: 'libx264', width: 64, height: 64, crf: 99 }), RangeError);
   const enc = await Encoder.open({ codec: 'libx264', width: 64, height: 64, frameRate: [30, 1], timeBase: [1, 30] });

@@ -68,7 +68,7 @@ t.test('wrong arguments throw TypeError/RangeError', async (t) => {
   t.throws(() => Packet.fromBuffer('x'), TypeError);
   const f = Frame.video({ width: 16, height: 16 });
   t.throws(() => (f.pts = 'x'), TypeError);
-  t.throws(() => (f.timeBase = [1, 0]), TypeError);
+  t.throws(() => (f.timeBase = [1, 0]), RangeError);
   t.throws(() => f.data(7), RangeError);
   f.free();
 });

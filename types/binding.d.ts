@@ -24,6 +24,11 @@ export interface NativeStats {
   leakedFrames: number; leakedPackets: number; leakedObjects: number;
 }
 
+/**
+ * Every numeric field follows the argument vocabulary (docs/patterns/error-handling.md):
+ * a wrong type is a TypeError, NaN/fractions/out-of-range values a RangeError naming
+ * the field; limits are `LIMITS` (width/height 1..16384, time base terms 1..2^31-1, ...).
+ */
 export interface VideoFrameInit { width: number; height: number; format?: string; pts?: number | null; timeBase?: Rational }
 export interface AudioFrameInit { sampleRate: number; channelLayout?: string; format?: string; nbSamples: number; pts?: number | null; timeBase?: Rational }
 
@@ -58,6 +63,7 @@ export declare class Frame {
   readonly size: number;
 }
 
+/** pts/dts: integers within ±2^62 or null; duration 0..2^62; streamIndex 0..999; keyFrame a boolean. */
 export interface PacketInit { pts?: number | null; dts?: number | null; duration?: number; streamIndex?: number; timeBase?: Rational; keyFrame?: boolean }
 
 export declare class Packet {

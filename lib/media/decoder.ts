@@ -15,6 +15,7 @@ import type { AVOptions, DecodedBatch, InputInfo, StreamInfo, Decoder as NativeD
 import { callerError, SOURCE_FAILED } from '../errors.js';
 import { native } from '../native/binding.js';
 import type { Frame, Packet } from './frame.js';
+import { LIMITS, checkBoolean, checkInt, checkNumber, checkObject, checkOptionalInt, checkString } from './validate.js';
 
 export type { DecodedBatch, InputInfo, StreamInfo };
 
@@ -157,6 +158,8 @@ export class Decoder {
 
   /** Resolves a selector to a stream index. @throws RangeError when there is no such stream */
   streamIndex(sel: StreamSelector): number {
+    if (typeof sel === 'number') checkInt('Decoder', 'stream', sel, 0, LIMITS.maxStreamIndex);
+    else if (typeof sel !== 'string') throw new TypeError(`Decoder: stream must be an index or a media type, got ${typeof sel}`);
     const s = typeof sel === 'number' ? this.#info.streams[sel] : this.#info.streams.find((x) => x.mediaType === sel);
     if (!s) throw new RangeError(`Decoder: no ${typeof sel === 'number' ? `stream #${sel}` : `${sel} stream`} in this input`);
     return s.index;
@@ -191,6 +194,7 @@ export class Decoder {
 
   /** Flushes one stream's decoder (after its last packet) and returns the frames it held. */
   flush(streamIndex: number): Promise<Frame[]> {
+    checkInt('Decoder.flush', 'streamIndex', streamIndex, 0, LIMITS.maxStreamIndex);
     return this.#wrap(this.#native.flushStream(streamIndex));
   }
 
@@ -243,7 +247,8 @@ export class Decoder {
 
   /** Seeks to the keyframe at or before `seconds`; decoders are flushed. */
   seek(seconds: number, stream?: StreamSelector): Promise<void> {
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new RangeError('Decoder.seek: seconds must be a finite number >= 0');
+    if (seconds === undefined) throw new TypeError('Decoder.seek: seconds must be a number, got undefined');
+    checkNumber('Decoder.seek', 'seconds', seconds, 0, LIMITS.maxTimestamp);
     return this.#wrap(this.#native.seek(seconds, stream === undefined ? undefined : this.streamIndex(stream)));
   }
 
@@ -285,11 +290,15 @@ export class Decoder {
 }
 
 function validateOptions(o: DecoderOptions): void {
-  if (o === null || typeof o !== 'object') throw new TypeError('Decoder.open: options must be an object');
-  if (o.format !== undefined && typeof o.format !== 'string') throw new TypeError('Decoder.open: format must be a string');
-  if (o.timeoutMs !== undefined && !(typeof o.timeoutMs === 'number' && o.timeoutMs >= 0)) throw new RangeError('Decoder.open: timeoutMs must be a number >= 0');
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 0 && o.threads <= 64)) throw new RangeError('Decoder.open: threads must be an integer 0..64');
-  if (o.oneThreadUpTo !== undefined && !(typeof o.oneThreadUpTo === 'number' && o.oneThreadUpTo >= 0)) throw new RangeError('Decoder.open: oneThreadUpTo must be a pixel rate >= 0');
-  if (o.options !== undefined && (o.options === null || typeof o.options !== 'object')) throw new TypeError('Decoder.open: options.options must be an object');
-  if (o.allowPlaylists !== undefined && typeof o.allowPlaylists !== 'boolean') throw new TypeError('Decoder.open: allowPlaylists must be a boolean');
+  const at = 'Decoder.open';
+  if (o === null) throw new TypeError(`${at}: options must be an object, got null`);
+  checkObject(at, 'options', o);
+  checkString(at, 'format', o.format);
+  checkNumber(at, 'timeoutMs', o.timeoutMs, 0, 2 ** 31);
+  checkOptionalInt(at, 'threads', o.threads, 0, 64);
+  checkNumber(at, 'oneThreadUpTo', o.oneThreadUpTo, 0, Number.MAX_SAFE_INTEGER);
+  checkBoolean(at, 'decode', o.decode);
+  if (o.options === null) throw new TypeError(`${at}: options.options must be an object, got null`);
+  checkObject(at, 'options.options', o.options);
+  checkBoolean(at, 'allowPlaylists', o.allowPlaylists);
 }

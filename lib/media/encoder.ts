@@ -21,7 +21,7 @@ import type { CodecParameters, EncoderOptions, EncoderSelection, HwDeviceType, R
 import { native } from '../native/binding.js';
 import { Serial } from '../serial.js';
 import type { Frame, Packet } from './frame.js';
-import { checkInt, checkNumber, checkRational, checkString } from './validate.js';
+import { ENUMS, LIMITS, checkBoolean, checkEnum, checkInt, checkNumber, checkObject, checkOptionalInt, checkRational, checkString } from './validate.js';
 
 export type { CodecParameters, EncoderOptions, EncoderSelection, HwDeviceType };
 
@@ -96,23 +96,27 @@ export class Encoder {
   }
 }
 
+// Mirrors native/encoder_options.cc, so a bad option fails before any work starts.
 function validate(o: EncoderOptions): void {
-  if (o === null || typeof o !== 'object') throw new TypeError('Encoder.open: options must be an object');
-  if (typeof o.codec !== 'string' || !o.codec) throw new TypeError('Encoder.open: codec must be a non-empty string');
-  for (const k of ['width', 'height'] as const) if (o[k] !== undefined) checkInt('Encoder.open', k, o[k], 1, 16384);
-  for (const k of ['bitRate', 'maxRate', 'bufSize'] as const) checkNumber('Encoder.open', k, o[k], 1, 2 ** 40);
-  checkNumber('Encoder.open', 'crf', o.crf, 0, 63);
-  for (const k of ['gop', 'minKeyint'] as const) if (o[k] !== undefined) checkInt('Encoder.open', k, o[k], 0, 100000);
-  if (o.bFrames !== undefined) checkInt('Encoder.open', 'bFrames', o.bFrames, 0, 16);
-  if (o.threads !== undefined) checkInt('Encoder.open', 'threads', o.threads, 0, 256);
-  if (o.sampleRate !== undefined) checkInt('Encoder.open', 'sampleRate', o.sampleRate, 1, 768000);
-  for (const k of ['pixelFormat', 'channelLayout', 'sampleFormat', 'preset', 'tune', 'profile', 'level'] as const) checkString('Encoder.open', k, o[k]);
-  checkRational('Encoder.open', 'frameRate', o.frameRate);
-  checkRational('Encoder.open', 'timeBase', o.timeBase);
-  if (o.hwDevice !== undefined && !['cuda', 'vaapi', 'qsv', 'videotoolbox', 'auto'].includes(o.hwDevice))
-    throw new TypeError(`Encoder.open: hwDevice must be 'cuda' | 'vaapi' | 'qsv' | 'videotoolbox' | 'auto'`);
-  if (o.fallback !== undefined && o.fallback !== 'software' && o.fallback !== 'error')
-    throw new TypeError(`Encoder.open: fallback must be 'software' | 'error'`);
-  if (o.device !== undefined && typeof o.device !== 'string' && !(Number.isInteger(o.device) && o.device >= 0))
-    throw new TypeError('Encoder.open: device must be a path string or a device index');
+  const at = 'Encoder.open';
+  if (o === null || o === undefined) throw new TypeError(`${at}: options must be an object, got ${String(o)}`);
+  checkObject(at, 'options', o);
+  if (typeof o.codec !== 'string' || !o.codec) throw new TypeError(`${at}: codec must be a non-empty string, got ${o.codec === '' ? "''" : typeof o.codec}`);
+  for (const k of ['width', 'height'] as const) checkOptionalInt(at, k, o[k], 1, LIMITS.maxDimension);
+  for (const k of ['bitRate', 'maxRate'] as const) checkOptionalInt(at, k, o[k], 0, 2 ** 40);
+  checkOptionalInt(at, 'bufSize', o.bufSize, 0, LIMITS.maxRationalTerm);
+  checkNumber(at, 'crf', o.crf, 0, 63);
+  for (const k of ['gop', 'minKeyint'] as const) checkOptionalInt(at, k, o[k], 0, 100000);
+  checkOptionalInt(at, 'bFrames', o.bFrames, 0, 16);
+  checkOptionalInt(at, 'threads', o.threads, 0, 256);
+  checkOptionalInt(at, 'sampleRate', o.sampleRate, 1, LIMITS.maxSampleRate);
+  for (const k of ['pixelFormat', 'channelLayout', 'sampleFormat', 'preset', 'tune', 'profile', 'level'] as const) checkString(at, k, o[k]);
+  checkRational(at, 'frameRate', o.frameRate);
+  checkRational(at, 'timeBase', o.timeBase);
+  checkBoolean(at, 'sceneCut', o.sceneCut);
+  checkBoolean(at, 'globalHeader', o.globalHeader);
+  checkObject(at, 'options', o.options);
+  checkEnum(at, 'hwDevice', o.hwDevice, ENUMS.hwDevice);
+  checkEnum(at, 'fallback', o.fallback, ENUMS.fallback);
+  if (o.device !== undefined && typeof o.device !== 'string') checkInt(at, 'device', o.device, 0, 1024);
 }

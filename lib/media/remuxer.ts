@@ -12,6 +12,7 @@ import type { RemuxOptions, RemuxResult } from '../../types/binding.js';
 import { FFmpegError } from '../errors.js';
 import { native } from '../native/binding.js';
 import { sameFile } from './same-file.js';
+import { LIMITS, checkBoolean, checkInt, checkNumber, checkObject, checkString } from './validate.js';
 
 export type { RemuxOptions, RemuxResult };
 
@@ -32,9 +33,17 @@ const EINVAL = -22;
 export async function remux(input: string, output: string, opts: RemuxCallOptions = {}): Promise<RemuxResult> {
   if (typeof input !== 'string' || !input) throw new TypeError('remux: input must be a non-empty string');
   if (typeof output !== 'string' || !output) throw new TypeError('remux: output must be a non-empty string');
-  if (opts.streams !== undefined && !(Array.isArray(opts.streams) && opts.streams.every((i) => Number.isInteger(i) && i >= 0)))
-    throw new TypeError('remux: streams must be an array of stream indices');
-  if (opts.allowPlaylists !== undefined && typeof opts.allowPlaylists !== 'boolean') throw new TypeError('remux: allowPlaylists must be a boolean');
+  if (opts === null) throw new TypeError('remux: options must be an object, got null');
+  checkObject('remux', 'options', opts);
+  if (opts.streams !== undefined) {
+    if (!Array.isArray(opts.streams)) throw new TypeError('remux: streams must be an array of stream indices');
+    opts.streams.forEach((i, k) => checkInt('remux', `streams[${k}]`, i, 0, LIMITS.maxStreamIndex));
+  }
+  checkString('remux', 'format', opts.format);
+  checkString('remux', 'inputFormat', opts.inputFormat);
+  checkNumber('remux', 'timeoutMs', opts.timeoutMs, 0, 2 ** 31);
+  checkBoolean('remux', 'copyTs', opts.copyTs);
+  checkBoolean('remux', 'allowPlaylists', opts.allowPlaylists);
   const { signal, ...rest } = opts;
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   // Opening the output truncates it: writing over the input would destroy it.

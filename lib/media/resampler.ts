@@ -13,7 +13,7 @@ import type { ResamplerOptions, Resampler as NativeResampler } from '../../types
 import { native } from '../native/binding.js';
 import { Serial } from '../serial.js';
 import type { Frame } from './frame.js';
-import { checkInt, checkString } from './validate.js';
+import { LIMITS, checkInt, checkObject, checkOptionalInt, checkString } from './validate.js';
 
 export type { ResamplerOptions };
 
@@ -24,9 +24,10 @@ export class Resampler {
   readonly frameSize: number;
 
   constructor(opts: ResamplerOptions) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Resampler: options must be an object');
-    checkInt('Resampler', 'sampleRate', opts.sampleRate, 1, 768000);
-    checkInt('Resampler', 'frameSize', opts.frameSize ?? 0, 0, 1 << 20);
+    if (opts === null || opts === undefined) throw new TypeError('Resampler: options must be an object, got ' + String(opts));
+    checkObject('Resampler', 'options', opts);
+    checkInt('Resampler', 'sampleRate', opts.sampleRate, 1, LIMITS.maxSampleRate);
+    checkOptionalInt('Resampler', 'frameSize', opts.frameSize, 0, LIMITS.maxNbSamples);
     checkString('Resampler', 'channelLayout', opts.channelLayout);
     checkString('Resampler', 'format', opts.format);
     this.#native = new native.Resampler(opts);

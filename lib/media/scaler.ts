@@ -14,7 +14,7 @@ import type { ScalerOptions, Scaler as NativeScaler } from '../../types/binding.
 import { native } from '../native/binding.js';
 import { Serial } from '../serial.js';
 import type { Frame } from './frame.js';
-import { checkDimension, checkString } from './validate.js';
+import { ENUMS, checkDimension, checkEnum, checkObject, checkOptionalInt, checkString } from './validate.js';
 
 export type { ScalerOptions };
 
@@ -27,13 +27,14 @@ export class Scaler {
   readonly format: string;
 
   constructor(opts: ScalerOptions) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Scaler: options must be an object');
+    if (opts === null || opts === undefined) throw new TypeError('Scaler: options must be an object, got ' + String(opts));
+    checkObject('Scaler', 'options', opts);
     checkDimension('Scaler', 'width', opts.width);
     checkDimension('Scaler', 'height', opts.height);
     checkString('Scaler', 'format', opts.format);
-    checkString('Scaler', 'algorithm', opts.algorithm);
-    if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'swscale' && opts.backend !== 'zimg')
-      throw new TypeError(`Scaler: backend must be 'auto', 'swscale' or 'zimg'`);
+    checkEnum('Scaler', 'algorithm', opts.algorithm, ENUMS.scalerAlgorithm);
+    checkEnum('Scaler', 'backend', opts.backend, ENUMS.scalerBackend);
+    checkOptionalInt('Scaler', 'poolSize', opts.poolSize, 1, 1024);
     this.#native = new native.Scaler(opts);
     this.width = opts.width;
     this.height = opts.height;

@@ -15,6 +15,7 @@ import type { SegmentInfo, SegmenterOptions, Segmenter as NativeSegmenter } from
 import { native } from '../native/binding.js';
 import { Serial } from '../serial.js';
 import type { Packet } from './frame.js';
+import { ENUMS, checkEnum, checkNumber, checkObject, checkRational } from './validate.js';
 
 export type { SegmentInfo, SegmenterOptions };
 
@@ -30,13 +31,20 @@ export class Segmenter {
   }
 
   static async open(opts: SegmenterOptions): Promise<Segmenter> {
-    if (opts === null || typeof opts !== 'object') throw new TypeError('Segmenter.open: options must be an object');
-    if (opts.format !== 'cmaf' && opts.format !== 'mpegts') throw new TypeError(`Segmenter.open: format must be 'cmaf' or 'mpegts'`);
-    if (!Array.isArray(opts.streams) || opts.streams.length === 0) throw new TypeError('Segmenter.open: streams must be a non-empty array');
-    if (typeof opts.segmentDuration !== 'number' || !(opts.segmentDuration >= 0.1 && opts.segmentDuration <= 60))
-      throw new RangeError('Segmenter.open: segmentDuration must be 0.1..60 seconds');
-    if (opts.timeOffset !== undefined && !(typeof opts.timeOffset === 'number' && opts.timeOffset >= 0 && opts.timeOffset <= 3600))
-      throw new RangeError('Segmenter.open: timeOffset must be 0..3600 seconds');
+    const at = 'Segmenter.open';
+    if (opts === null || opts === undefined) throw new TypeError(`${at}: options must be an object, got ${String(opts)}`);
+    checkObject(at, 'options', opts);
+    if (opts.format === undefined) throw new TypeError(`${at}: format must be 'cmaf' | 'mpegts', got undefined`);
+    checkEnum(at, 'format', opts.format, ENUMS.segmentFormat);
+    if (!Array.isArray(opts.streams) || opts.streams.length === 0) throw new TypeError(`${at}: streams must be a non-empty array`);
+    opts.streams.forEach((s, i) => {
+      if (s === null || typeof s !== 'object') throw new TypeError(`${at}: streams[${i}] must be an object`);
+      if (s.timeBase === undefined || s.timeBase === null) throw new TypeError(`${at}: streams[${i}].timeBase must be [num, den], got ${String(s.timeBase)}`);
+      checkRational(at, `streams[${i}].timeBase`, s.timeBase);
+    });
+    if (opts.segmentDuration === undefined) throw new TypeError(`${at}: segmentDuration must be a number 0.1..60, got undefined`);
+    checkNumber(at, 'segmentDuration', opts.segmentDuration, 0.1, 60);
+    checkNumber(at, 'timeOffset', opts.timeOffset, 0, 3600);
     const n = new native.Segmenter();
     try {
       const { init } = await n.open(opts);

@@ -36,7 +36,7 @@ export async function checkPassthrough(input: string | ByteSource, segmentDurati
     const end = last - (origin ?? 0);
     for (let g = 0; g < end - tolerance; g += segmentDuration) {
       if (!keys.some((k) => Math.abs(k - g) <= tolerance)) {
-        return { ok: false, reason: `no source keyframe at ${g.toFixed(3)} s of the ${segmentDuration} s grid (keyframes at ${keys.slice(0, 6).map((k) => k.toFixed(2)).join(', ')}${keys.length > 6 ? ', …' : ''})` };
+        return { ok: false, reason: `no source keyframe at ${g.toFixed(3)} s of the ${segmentDuration} s grid (keyframes at ${keys.slice(0, 6).map((k) => k.toFixed(2)).join(', ')}${keys.length > 6 ? ', …' : ''}), so a copy could not be cut where the encoded rungs are` };
       }
     }
     return { ok: true, reason: `source keyframes fall on every ${segmentDuration} s grid point` };

@@ -190,11 +190,13 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     if (ladder.some((v) => v.passthrough)) {
       const check = await checkPassthrough(input, segmentDuration, o.input?.format, o.input?.allowPlaylists);
       if (!check.ok) {
-        const w = `passthrough rung dropped: ${check.reason}`;
+        const kept = ladder.filter((v) => !v.passthrough);
+        if (!kept.length) throw new TypeError(`transcode: the ladder asked only for a 'source' (copied) rung, which cannot be used: ${check.reason}`);
+        // What was asked, what is done instead, and why.
+        const w = `passthrough rung dropped: the ladder asked for a 'source' rung (the source video copied as is); only ${kept.map((v) => v.id).join(', ')} ${kept.length === 1 ? 'is' : 'are'} produced instead, because ${check.reason}`;
         warnings.push(w);
         warn(w);
-        ladder = ladder.filter((v) => !v.passthrough);
-        if (!ladder.length) throw new TypeError(`transcode: ${w}, and no other rung is left`);
+        ladder = kept;
       }
     }
     const balanced = balancedEncoderThreads(ladder);
