@@ -1,0 +1,145 @@
+/**
+ * SourceTimeline: makes the decoded source's timestamps usable for a VOD
+ * ladder before any frame is fanned out. Real inputs break the rule "pts only
+ * grow, one frame apart":
+ *
+ * - raw elementary streams (.h264, .hevc) and some pipes carry no timestamps:
+ *   a frame without pts gets `last + frameDuration` (the first one 0);
+ * - an MPEG-TS encoder restart starts its clock again (a jump back), a
+ *   33-bit wrap or a spliced source jumps far ahead or back: when a video
+ *   stream's pts stops growing, or any stream jumps by more than
+ *   max(1 s, 10 frame durations), the stream is re-based so it continues at
+ *   `last + frameDuration`. (Audio overlaps of a few frames, as at a splice,
+ *   are left alone: the audio rendition times its output by sample count.)
+ *
+ * Audio and video stay in sync across a jump: when a second stream jumps by
+ * about the same raw amount as one that already did (same direction, within
+ * 1 s, as in a TS restart), it is re-based by that same offset rather than by
+ * its own. Every
+ * fix is reported once through `warn`, and every jump is recorded as a
+ * {@link Discontinuity} (for the live path to mark, e.g. EXT-X-DISCONTINUITY).
+ */
+import type { Frame } from '../media/frame.js';
+
+/** One timestamp jump in the source, and where it landed in the output. */
+export interface Discontinuity {
+  /** source stream index that jumped first */
+  stream: number;
+  /** 'video' | 'audio' */
+  mediaType: string;
+  /** output seconds (source timeline after re-basing) where the jump now lies */
+  time: number;
+  /** seconds the raw timestamps jumped by, beyond one frame (negative: back) */
+  jump: number;
+  /** seconds added to every later timestamp of the streams that jumped together */
+  offset: number;
+}
+
+interface StreamState {
+  mediaType: string;
+  /** seconds per frame (video: from the frame rate; audio: per frame from its samples) */
+  frameDuration: number;
+  shift: number;
+  lastRaw: number | null;
+  lastOut: number | null;
+  lastDuration: number;
+  applied: Set<Jump>;
+  synthesized: boolean;
+}
+
+interface Jump {
+  stream: number;
+  rawJump: number;
+  offset: number;
+  discontinuity: Discontinuity;
+}
+
+/** Raw jumps that differ by less than this are one event seen on several streams. */
+const SAME_JUMP = 1;
+
+export class SourceTimeline {
+  readonly #streams = new Map<number, StreamState>();
+  readonly #jumps: Jump[] = [];
+  readonly #warn: (w: string) => void;
+  readonly #origin: () => number;
+  /** every jump re-based so far, in order */
+  readonly discontinuities: Discontinuity[] = [];
+
+  /** @param origin seconds of the output's start (the first video frame), for the positions reported */
+  constructor(warn: (w: string) => void, origin: () => number = () => 0) {
+    this.#warn = warn;
+    this.#origin = origin;
+  }
+
+  /** Registers a stream; `frameRate` (fps) for video, null for audio (durations come from samples). */
+  addStream(index: number, mediaType: string, frameRate: number | null): void {
+    const fd = frameRate && frameRate > 0 ? 1 / frameRate : 1 / 25;
+    this.#streams.set(index, { mediaType, frameDuration: fd, shift: 0, lastRaw: null, lastOut: null, lastDuration: fd, applied: new Set(), synthesized: false });
+  }
+
+  /** Fixes `frame.pts` in place (missing → synthesized, after a jump → re-based). */
+  fix(frame: Frame, index: number): void {
+    const s = this.#streams.get(index);
+    if (!s) return;
+    const tb = frame.timeBase;
+    if (!(tb[0] > 0 && tb[1] > 0)) return;
+    const dur = s.mediaType === 'audio' && frame.sampleRate > 0 && frame.nbSamples > 0 ? frame.nbSamples / frame.sampleRate : s.frameDuration;
+    const toPts = (t: number): number => Math.round((t * tb[1]) / tb[0]);
+    if (frame.pts === null) {
+      const out = s.lastOut === null ? 0 : s.lastOut + s.lastDuration;
+      if (!s.synthesized) {
+        s.synthesized = true;
+        this.#warn(`source ${s.mediaType} stream #${index} has frames without timestamps (a raw elementary stream?): asked to keep the source timing, gave them timestamps one frame apart (${(1 / s.frameDuration).toFixed(3)} fps, from the stream's frame rate) so the output can be segmented`);
+      }
+      frame.pts = toPts(out);
+      s.lastOut = out;
+      s.lastDuration = dur;
+      return;
+    }
+    const raw = (frame.pts * tb[0]) / tb[1];
+    let out = raw + s.shift;
+    if (s.lastOut !== null && s.lastRaw !== null) {
+      const expected = s.lastOut + s.lastDuration;
+      const far = Math.max(1, 10 * s.lastDuration);
+      const rawJump = raw - (s.lastRaw + s.lastDuration);
+      const jumped = Math.abs(out - expected) > far || (s.mediaType === 'video' && out <= s.lastOut + 1e-6);
+      // Another stream already jumped by about as much: the same event (e.g. a TS restart).
+      const shared = Math.abs(rawJump) > 2 * s.lastDuration
+        ? this.#jumps.find((j) => j.stream !== index && !s.applied.has(j) && Math.sign(j.rawJump) === Math.sign(rawJump) && Math.abs(j.rawJump - rawJump) <= SAME_JUMP)
+        : undefined;
+      if (jumped || shared) {
+        if (shared) {
+          s.applied.add(shared);
+          s.shift += shared.offset;
+          out = raw + s.shift;
+          // A few ms of overlap left by the shared offset: continue this stream exactly.
+          if (out < s.lastOut + 1e-6) {
+            s.shift += expected - out;
+            out = expected;
+          }
+        } else {
+          const offset = expected - out;
+          s.shift += offset;
+          out = expected;
+          const d: Discontinuity = { stream: index, mediaType: s.mediaType, time: out - this.#origin(), jump: rawJump, offset };
+          const j: Jump = { stream: index, rawJump, offset, discontinuity: d };
+          this.#jumps.push(j);
+          s.applied.add(j);
+          this.discontinuities.push(d);
+          this.#warn(
+            `source ${s.mediaType} stream #${index} timestamps jump ${rawJump < 0 ? 'back' : 'ahead'} by ${Math.abs(rawJump).toFixed(3)} s ` +
+              `(pts ${raw.toFixed(3)} s after ${s.lastRaw.toFixed(3)} s: an encoder restart or a timestamp wrap): asked to keep the source timestamps, ` +
+              `re-based them by ${offset >= 0 ? '+' : ''}${offset.toFixed(3)} s so the output continues at ${d.time.toFixed(3)} s, one frame after the last; ` +
+              `other streams that jump with it get the same offset`,
+          );
+        }
+        frame.pts = toPts(out);
+      } else if (s.shift !== 0) {
+        frame.pts = toPts(out);
+      }
+    }
+    s.lastRaw = raw;
+    s.lastOut = out;
+    s.lastDuration = dur;
+  }
+}
