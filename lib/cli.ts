@@ -100,6 +100,8 @@ async function cmdTranscode(args: string[]): Promise<void> {
     ...(hw ? { hwDevice: hw as HwDeviceType | 'auto' } : {}), ...(values['no-audio'] ? { audio: false as const } : {}),
     ...(values.format ? { input: { format: values.format } } : {}),
   });
+  // Plan changes (a rescaled rung, re-based timestamps, skipped decode errors, ...), one line each.
+  job.on('warning', (w: string) => process.stderr.write(`${tty ? '\n' : ''}ffnode: warning: ${w}\n`));
   let lastLine = 0;
   job.on('progress', (p: Progress) => {
     if (values.quiet) return;

@@ -15,7 +15,11 @@
  * Audio and video stay in sync across a jump: when a second stream jumps by
  * about the same raw amount as one that already did (same direction, within
  * 1 s, as in a TS restart), it is re-based by that same offset rather than by
- * its own. Every
+ * its own. Audio that lands on audio already sent by half a frame or more
+ * (the old part's sound ran on past its last picture, at a jump or at a plain
+ * splice) is dropped, whole frames, until it reaches the end of what was
+ * sent: the audio rendition times its output by sample count, so overlapping
+ * audio would otherwise push every later sound late against the pictures. Every
  * fix is reported once through `warn`, and every jump is recorded as a
  * {@link Discontinuity} (for the live path to mark, e.g. EXT-X-DISCONTINUITY).
  */
@@ -45,6 +49,10 @@ interface StreamState {
   lastDuration: number;
   applied: Set<Jump>;
   synthesized: boolean;
+  /** audio after a shared re-base: frames that overlap what was sent are dropped */
+  trimming: boolean;
+  /** audio seconds dropped that way */
+  trimmed: number;
 }
 
 interface Jump {
@@ -74,15 +82,25 @@ export class SourceTimeline {
   /** Registers a stream; `frameRate` (fps) for video, null for audio (durations come from samples). */
   addStream(index: number, mediaType: string, frameRate: number | null): void {
     const fd = frameRate && frameRate > 0 ? 1 / frameRate : 1 / 25;
-    this.#streams.set(index, { mediaType, frameDuration: fd, shift: 0, lastRaw: null, lastOut: null, lastDuration: fd, applied: new Set(), synthesized: false });
+    this.#streams.set(index, { mediaType, frameDuration: fd, shift: 0, lastRaw: null, lastOut: null, lastDuration: fd, applied: new Set(), synthesized: false, trimming: false, trimmed: 0 });
   }
 
-  /** Fixes `frame.pts` in place (missing → synthesized, after a jump → re-based). */
-  fix(frame: Frame, index: number): void {
+  /** Seconds of audio dropped because a shared re-base laid it over audio already sent. */
+  get trimmedAudio(): number {
+    let n = 0;
+    for (const s of this.#streams.values()) n += s.trimmed;
+    return n;
+  }
+
+  /**
+   * Fixes `frame.pts` in place (missing → synthesized, after a jump →
+   * re-based). False: drop this frame (audio overlapping what was sent).
+   */
+  fix(frame: Frame, index: number): boolean {
     const s = this.#streams.get(index);
-    if (!s) return;
+    if (!s) return true;
     const tb = frame.timeBase;
-    if (!(tb[0] > 0 && tb[1] > 0)) return;
+    if (!(tb[0] > 0 && tb[1] > 0)) return true;
     const dur = s.mediaType === 'audio' && frame.sampleRate > 0 && frame.nbSamples > 0 ? frame.nbSamples / frame.sampleRate : s.frameDuration;
     const toPts = (t: number): number => Math.round((t * tb[1]) / tb[0]);
     if (frame.pts === null) {
@@ -94,7 +112,7 @@ export class SourceTimeline {
       frame.pts = toPts(out);
       s.lastOut = out;
       s.lastDuration = dur;
-      return;
+      return true;
     }
     const raw = (frame.pts * tb[0]) / tb[1];
     let out = raw + s.shift;
@@ -102,17 +120,38 @@ export class SourceTimeline {
       const expected = s.lastOut + s.lastDuration;
       const far = Math.max(1, 10 * s.lastDuration);
       const rawJump = raw - (s.lastRaw + s.lastDuration);
+      if (s.trimming) {
+        if (out + dur / 2 <= expected) {
+          s.trimmed += dur;
+          s.lastRaw = raw;
+          return false;
+        }
+        s.trimming = false;
+      }
       const jumped = Math.abs(out - expected) > far || (s.mediaType === 'video' && out <= s.lastOut + 1e-6);
       // Another stream already jumped by about as much: the same event (e.g. a TS restart).
       const shared = Math.abs(rawJump) > 2 * s.lastDuration
         ? this.#jumps.find((j) => j.stream !== index && !s.applied.has(j) && Math.sign(j.rawJump) === Math.sign(rawJump) && Math.abs(j.rawJump - rawJump) <= SAME_JUMP)
         : undefined;
+      if (s.mediaType === 'audio' && !jumped && !shared && out + dur / 2 <= expected) {
+        // Overlaps what was sent by half a frame or more (a splice): drop it.
+        s.trimmed += dur;
+        s.lastRaw = raw;
+        return false;
+      }
       if (jumped || shared) {
         if (shared) {
           s.applied.add(shared);
           s.shift += shared.offset;
           out = raw + s.shift;
-          // A few ms of overlap left by the shared offset: continue this stream exactly.
+          if (s.mediaType === 'audio' && out + dur / 2 <= expected) {
+            // Laid over audio already sent: drop it, whole frames, until it catches up.
+            s.trimming = true;
+            s.trimmed += dur;
+            s.lastRaw = raw;
+            return false;
+          }
+          // Less than half a frame of overlap left: continue this stream exactly.
           if (out < s.lastOut + 1e-6) {
             s.shift += expected - out;
             out = expected;
@@ -141,5 +180,6 @@ export class SourceTimeline {
     s.lastRaw = raw;
     s.lastOut = out;
     s.lastDuration = dur;
+    return true;
   }
 }

@@ -303,7 +303,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     async function consume(f: Frame, stream: number): Promise<void> {
       try {
         if (failure) return;
-        timeline.fix(f, stream);
+        if (!timeline.fix(f, stream)) return; // audio overlapping what was sent, after a jump
         if (stream === src!.index) await fanOut(f);
         else if (audio && stream === srcAudio?.index) await audio.queue.push(f.ref());
       } finally {
@@ -316,6 +316,9 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     await Promise.all(workers);
     if (failure) throw failure;
     report(true);
+    if (timeline.trimmedAudio > 0) {
+      note(`source audio overlapped itself by ${timeline.trimmedAudio.toFixed(3)} s (at a splice or a timestamp jump, the old part's sound ran on past its last picture): asked to encode all of it, dropped the overlapping audio frames so the audio stays in sync with the pictures after it`);
+    }
     const decodeErrors = dec.decodeErrors;
     if (decodeErrors > 0) {
       note(`the decoder rejected ${decodeErrors} source packet${decodeErrors === 1 ? '' : 's'} (corrupt or undecodable data): asked to decode the whole input, skipped ${decodeErrors === 1 ? 'it' : 'them'} and carried on as the ffmpeg CLI does, so the output lacks those frames or shows their damage`);
