@@ -65,21 +65,21 @@ const CASES = [
   {
     // The second part starts 17 ms before the first part's last frame ends: 3.977 s of video in the source.
     name: 'size-change', input: concat('size-change.ts', part360, part240), lastPart: part240, ladder: '360p,240p', frames: 100, duration: 3.977, audio: true,
-    rungs: [['v360p', 640, 360], ['v240p', 426, 240]], play: 3.2,
+    rungs: [['v360p', 640, 360], ['v240p', 426, 240]], play: 2.6,
     warnings: [
       /^source video changed from 640x360 yuv420p to 320x240 yuv422p at 1\.9\d\d s: .*kept every rung at its own size and format \(640x360, 426x240\) and scaled the new frames/,
       /^source audio overlapped itself by 0\.0\d\d s \(at a splice/,
     ],
   },
   {
-    name: 'ts-restart', input: concat('restart.ts', partLong, partLong), lastPart: partLong, frames: 100, duration: 4, audio: true, rungs: [['v240p', 320, 240]], play: 3.2,
+    name: 'ts-restart', input: concat('restart.ts', partLong, partLong), lastPart: partLong, frames: 100, duration: 4, audio: true, rungs: [['v240p', 320, 240]], play: 2.6,
     warnings: [
       /^source (video|audio) stream #\d timestamps jump back by 2\.0\d\d s .*re-based them by \+2\.0\d\d s so the output continues at 2\.0\d\d s/,
       /^source audio overlapped itself by 0\.5\d\d s \(at a splice or a timestamp jump.*dropped the overlapping audio frames so the audio stays in sync/,
     ],
   },
   {
-    name: 'ts-wrap', input: concat('wrap.ts', part, wrapped), lastPart: wrapped, frames: 100, duration: 4, audio: true, rungs: [['v240p', 320, 240]], play: 3.2,
+    name: 'ts-wrap', input: concat('wrap.ts', part, wrapped), lastPart: wrapped, frames: 100, duration: 4, audio: true, rungs: [['v240p', 320, 240]], play: 2.6,
     // libavformat unwraps relative to the first file: the second part shows as a jump ahead, then its own wrap as a jump back.
     warnings: [
       /^source video stream #0 timestamps jump ahead by 954\d\d\.\d+ s/, /^source video stream #0 timestamps jump back by 9544\d\.\d+ s/,
@@ -96,22 +96,22 @@ const CASES = [
   },
   {
     name: 'raw-h264', input: fixture('rw-raw.h264', [...lavfi('320x240', 2), '-c:v', 'libx264', '-preset', 'ultrafast']),
-    frames: 50, duration: 2, rungs: [['v240p', 320, 240]], play: 1.5,
+    frames: 50, duration: 2, rungs: [['v240p', 320, 240]], play: 1.2,
     warnings: [/^source video stream #0 has frames without timestamps .*one frame apart \(25\.000 fps/],
   },
   ...(x265 ? [{
     name: 'raw-hevc', input: fixture('rw-raw.hevc', [...lavfi('320x240', 2), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error']),
-    frames: 50, duration: 2, rungs: [['v240p', 320, 240]], play: 1.5,
+    frames: 50, duration: 2, rungs: [['v240p', 320, 240]], play: 1.2,
     warnings: [/^source video stream #0 has frames without timestamps/],
   }] : []),
   {
     name: 'tiny-64x8', input: fixture('rw-tiny.mp4', [...lavfi('64x8', 2), '-c:v', 'libx264', '-preset', 'ultrafast']),
-    frames: 50, duration: 2, rungs: [['v8p', 64, 8]], play: 1.5,
+    frames: 50, duration: 2, rungs: [['v8p', 64, 8]], play: 1.2,
     warnings: [/^rung 64x8: asked for the derived bitrate \(0 b\/s.*raised it to the 64 kb\/s minimum/],
   },
   {
     // The skipped packets leave a hole in the pictures (the output is not padded with repeats).
-    name: 'corrupt-middle', input: corrupt, frames: null, hole: 0.4, duration: 4, rungs: [['v240p', 320, 240]], play: 3.2,
+    name: 'corrupt-middle', input: corrupt, frames: null, hole: 0.4, duration: 4, rungs: [['v240p', 320, 240]], play: 2.6,
     warnings: [/^the decoder rejected (\d+) source packets \(corrupt or undecodable data\): .*skipped them and carried on/],
   },
 ];
