@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parse as parseMpd } from 'mpd-parser';
-import { Decoder, FileStore, transcode } from 'ffnode';
+import { Decoder, FileStore, Frame, SourceTimeline, transcode } from 'ffnode';
 import { ffprobe, fixture, countFrames, root } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 import { parseM3u8, validateHls } from './delivery-helpers.mjs';
@@ -270,6 +270,48 @@ t.test('passthrough of a restarting or size-changing source is dropped with the 
   const ok = await transcode(part, { out: path.join(tmp, 'pt-ok'), ladder: [{ passthrough: true }, '240p'], segmentDuration: 1, preset: 'ultrafast' }).done;
   t.same(ok.variants.map((v) => v.id).sort(), ['source', 'v240p']);
   t.same(ok.warnings, []);
+});
+
+t.test('SourceTimeline: gaps kept where timestamps are continuous, restarts re-based as one event', async (t) => {
+  const tb = [1, 90000];
+  const video = (sec) => Frame.video({ width: 16, height: 16, pts: sec === null ? null : Math.round(sec * 90000), timeBase: tb });
+  const audio = (sec) => Frame.audio({ sampleRate: 48000, nbSamples: 1024, pts: Math.round(sec * 90000), timeBase: tb });
+  const run = (format, steps) => {
+    const warnings = [];
+    const tl = new SourceTimeline((w) => warnings.push(w), () => 0, format);
+    tl.addStream(0, 'video', 25);
+    tl.addStream(1, 'audio', null);
+    const out = steps.map(([kind, sec]) => {
+      const f = kind === 'v' ? video(sec) : audio(sec);
+      try {
+        return tl.fix(f, kind === 'v' ? 0 : 1) ? Math.round((f.pts / 90000) * 1000) / 1000 : 'dropped';
+      } finally {
+        f.free();
+      }
+    });
+    return { out, warnings, tl };
+  };
+  // A variable-frame-rate MP4 pausing its pictures for 3 s: kept (the sound goes on).
+  const vfr = run('mov,mp4,m4a,3gp,3g2,mj2', [['v', 0], ['v', 0.04], ['v', 3.04], ['v', 3.08]]);
+  t.same(vfr.out, [0, 0.04, 3.04, 3.08], 'MP4: a forward gap is a pause, not a jump');
+  t.same(vfr.warnings, []);
+  // The same in MPEG-TS is a restart: re-based to continue one frame later.
+  const ts = run('mpegts', [['v', 0], ['v', 0.04], ['v', 3.04], ['v', 3.08]]);
+  t.same(ts.out, [0, 0.04, 0.08, 0.12], 'MPEG-TS: re-based');
+  t.equal(ts.tl.discontinuities.length, 1);
+  // Going back is re-based anywhere; audio jumping by the same amount gets the same offset.
+  const back = run('mov,mp4,m4a,3gp,3g2,mj2', [['v', 10], ['a', 10], ['v', 10.04], ['a', 10.021333], ['v', 0], ['a', 0.0], ['v', 0.04], ['a', 0.021333]]);
+  t.same(back.out, [10, 10, 10.04, 10.021, 10.08, 10.08, 10.12, 10.101], 'video and audio shifted by the same +10.08 s');
+  t.equal(back.tl.discontinuities.length, 1, 'one event');
+  t.equal(back.warnings.length, 1);
+  // Audio laid over audio already sent is dropped until it catches up.
+  const overlap = run('mpegts', [['a', 0], ['a', 0.021333], ['a', 0.042667], ['a', 0.01], ['a', 0.031333], ['a', 0.064]]);
+  t.same(overlap.out, [0, 0.021, 0.043, 'dropped', 'dropped', 0.064]);
+  t.ok(Math.abs(overlap.tl.trimmedAudio - 2 * 1024 / 48000) < 1e-9, 'two AAC frames dropped');
+  // Frames without pts: one frame apart, one warning.
+  const raw = run('h264', [['v', null], ['v', null], ['v', null]]);
+  t.same(raw.out, [0, 0.04, 0.08]);
+  t.equal(raw.warnings.length, 1);
 });
 
 // ---- real players ---------------------------------------------------------------------

@@ -7,10 +7,14 @@
  *   a frame without pts gets `last + frameDuration` (the first one 0);
  * - an MPEG-TS encoder restart starts its clock again (a jump back), a
  *   33-bit wrap or a spliced source jumps far ahead or back: when a video
- *   stream's pts stops growing, or any stream jumps by more than
+ *   stream's pts stops growing, or any stream jumps back by more than
  *   max(1 s, 10 frame durations), the stream is re-based so it continues at
- *   `last + frameDuration`. (Audio overlaps of a few frames, as at a splice,
- *   are left alone: the audio rendition times its output by sample count.)
+ *   `last + frameDuration`. Jumps *ahead* by as much are re-based only for
+ *   inputs whose timestamps may be discontinuous (MPEG-TS, FLV, HLS, RTP/RTSP,
+ *   MPEG-PS: FFmpeg's AVFMT_TS_DISCONT formats, where the ffmpeg CLI re-bases
+ *   too); elsewhere (MP4, Matroska, ...) a gap is a real pause of a
+ *   variable-frame-rate source and is kept, or the pictures would run ahead
+ *   of the sound.
  *
  * Audio and video stay in sync across a jump: when a second stream jumps by
  * about the same raw amount as one that already did (same direction, within
@@ -62,6 +66,9 @@ interface Jump {
   discontinuity: Discontinuity;
 }
 
+/** Demuxers whose timestamps may restart or wrap (FFmpeg's AVFMT_TS_DISCONT). */
+export const DISCONTINUOUS_FORMATS: ReadonlySet<string> = new Set(['mpegts', 'mpegtsraw', 'flv', 'live_flv', 'kux', 'hls', 'rtp', 'rtsp', 'sdp', 'mpeg', 'mpegvideo', 'dhav']);
+
 /** Raw jumps that differ by less than this are one event seen on several streams. */
 const SAME_JUMP = 1;
 
@@ -70,13 +77,19 @@ export class SourceTimeline {
   readonly #jumps: Jump[] = [];
   readonly #warn: (w: string) => void;
   readonly #origin: () => number;
+  readonly #aheadToo: boolean;
   /** every jump re-based so far, in order */
   readonly discontinuities: Discontinuity[] = [];
 
-  /** @param origin seconds of the output's start (the first video frame), for the positions reported */
-  constructor(warn: (w: string) => void, origin: () => number = () => 0) {
+  /**
+   * @param origin seconds of the output's start (the first video frame), for the positions reported
+   * @param format the demuxer's name(s), as in `InputInfo.format` ('mpegts', 'mov,mp4,m4a,3gp,3g2,mj2'):
+   *   jumps ahead are re-based only for {@link DISCONTINUOUS_FORMATS}
+   */
+  constructor(warn: (w: string) => void, origin: () => number = () => 0, format = 'mpegts') {
     this.#warn = warn;
     this.#origin = origin;
+    this.#aheadToo = format.split(',').some((f) => DISCONTINUOUS_FORMATS.has(f));
   }
 
   /** Registers a stream; `frameRate` (fps) for video, null for audio (durations come from samples). */
@@ -128,7 +141,7 @@ export class SourceTimeline {
         }
         s.trimming = false;
       }
-      const jumped = Math.abs(out - expected) > far || (s.mediaType === 'video' && out <= s.lastOut + 1e-6);
+      const jumped = expected - out > far || (this.#aheadToo && out - expected > far) || (s.mediaType === 'video' && out <= s.lastOut + 1e-6);
       // Another stream already jumped by about as much: the same event (e.g. a TS restart).
       const shared = Math.abs(rawJump) > 2 * s.lastDuration
         ? this.#jumps.find((j) => j.stream !== index && !s.applied.has(j) && Math.sign(j.rawJump) === Math.sign(rawJump) && Math.abs(j.rawJump - rawJump) <= SAME_JUMP)

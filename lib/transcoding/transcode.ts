@@ -220,7 +220,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     for (const w of workers) w.catch(stopAll);
 
     const drop = o.slowVariantPolicy === 'drop';
-    const timeline = new SourceTimeline(note, () => grid.origin ?? 0);
+    const timeline = new SourceTimeline(note, () => grid.origin ?? 0, dec.info.format);
     timeline.addStream(src.index, 'video', sourceFps);
     if (audio && srcAudio) timeline.addStream(srcAudio.index, 'audio', null);
     // The source may change size or pixel format mid-stream (a live encoder
