@@ -244,6 +244,16 @@ t.test('corrupt-middle: the errors are counted and the decoder goes on', async (
   const res = await transcode(corrupt, { out: path.join(tmp, 'api-corrupt'), segmentDuration: 1, preset: 'ultrafast' }).done;
   t.equal(res.decodeErrors, n, 'result.decodeErrors');
   t.same(res.discontinuities, []);
+  // Every packet bad: skipping must not turn it into an empty success.
+  const b = fs.readFileSync(corruptClean);
+  let x = 7;
+  for (let i = b.indexOf('mdat') + 8; i < b.indexOf('moov') - 8; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  const allBad = path.join(tmp, 'all-bad.mp4');
+  fs.writeFileSync(allBad, b);
+  await t.rejects(transcode(allBad, { out: path.join(tmp, 'api-all-bad'), segmentDuration: 1, preset: 'ultrafast' }).done, { errorName: 'INVALIDDATA', message: /no video frame could be decoded: the decoder rejected all 100 packets/ });
 });
 
 t.test('ts-restart: the discontinuity is in the result, audio and video re-based together', async (t) => {

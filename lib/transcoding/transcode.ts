@@ -16,6 +16,7 @@ import type { ByteSource, DecoderOptions } from '../media/decoder.js';
 import { Decoder } from '../media/decoder.js';
 import type { Frame } from '../media/frame.js';
 import { FileStore } from '../delivery/fs-store.js';
+import { FFmpegError } from '../errors.js';
 import { Presentation } from '../delivery/presentation.js';
 import type { PresentationMode, SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { HwDeviceType } from '../../types/binding.js';
@@ -152,6 +153,8 @@ export function sharedTimeOffset(delays: readonly number[]): number {
   return Math.ceil(d * 1000 - 1e-6) / 1000;
 }
 
+const AVERROR_INVALIDDATA = -1094995529; // FFERRTAG('I','N','D','A')
+
 const seconds = (f: Frame): number => ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
 
 async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void): Promise<TranscodeResult> {
@@ -225,7 +228,8 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     if (audio && srcAudio) timeline.addStream(srcAudio.index, 'audio', null);
     // The source may change size or pixel format mid-stream (a live encoder
     // restarting at another size): every rung keeps its own, its scaler follows.
-    let geometry = `${src.width}x${src.height} ${src.pixelFormat ?? '?'}`;
+    // (The first frame is the baseline: stream info may lack the pixel format.)
+    let geometry: string | null = null;
     let geometryChanges = 0;
     const grid = new KeyframeGrid(segmentDuration, sourceFps);
     const passthrough = variants.filter((v) => v.passthrough);
@@ -251,7 +255,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
 
     const fanOut = async (frame: Frame): Promise<void> => {
       const g = `${frame.width}x${frame.height} ${frame.format ?? '?'}`;
-      if (g !== geometry) {
+      if (geometry !== null && g !== geometry) {
         if (++geometryChanges <= 5) {
           const at = seconds(frame) - (grid.origin ?? seconds(frame));
           note(
@@ -261,8 +265,8 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
               (geometryChanges === 5 ? ' (further changes are not reported)' : ''),
           );
         }
-        geometry = g;
       }
+      geometry = g;
       if (grid.isKey(seconds(frame))) frame.keyFrame = true; // before ref(): every variant gets the request
       for (const v of encoded) {
         const r = frame.ref();
@@ -320,6 +324,8 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
       note(`source audio overlapped itself by ${timeline.trimmedAudio.toFixed(3)} s (at a splice or a timestamp jump, the old part's sound ran on past its last picture): asked to encode all of it, dropped the overlapping audio frames so the audio stays in sync with the pictures after it`);
     }
     const decodeErrors = dec.decodeErrors;
+    // Skipping bad packets must not turn an undecodable input into an empty "success".
+    if (frames === 0 && decodeErrors > 0) throw new FFmpegError(`transcode: no video frame could be decoded: the decoder rejected all ${decodeErrors} packets it was given`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
     if (decodeErrors > 0) {
       note(`the decoder rejected ${decodeErrors} source packet${decodeErrors === 1 ? '' : 's'} (corrupt or undecodable data): asked to decode the whole input, skipped ${decodeErrors === 1 ? 'it' : 'them'} and carried on as the ffmpeg CLI does, so the output lacks those frames or shows their damage`);
     }
