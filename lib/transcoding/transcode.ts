@@ -307,7 +307,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     async function consume(f: Frame, stream: number): Promise<void> {
       try {
         if (failure) return;
-        if (!timeline.fix(f, stream)) return; // audio overlapping what was sent, after a jump
+        if (!timeline.fix(f, stream)) return; // audio overlapping audio already sent (a splice or a restart)
         if (stream === src!.index) await fanOut(f);
         else if (audio && stream === srcAudio?.index) await audio.queue.push(f.ref());
       } finally {
@@ -325,7 +325,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     }
     const decodeErrors = dec.decodeErrors;
     // Skipping bad packets must not turn an undecodable input into an empty "success".
-    if (frames === 0 && decodeErrors > 0) throw new FFmpegError(`transcode: no video frame could be decoded: the decoder rejected all ${decodeErrors} packets it was given`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
+    if (frames === 0 && encoded.length > 0 && decodeErrors > 0) throw new FFmpegError(`transcode: no video frame could be decoded: the decoder rejected all ${decodeErrors} packets it was given`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
     if (decodeErrors > 0) {
       note(`the decoder rejected ${decodeErrors} source packet${decodeErrors === 1 ? '' : 's'} (corrupt or undecodable data): asked to decode the whole input, skipped ${decodeErrors === 1 ? 'it' : 'them'} and carried on as the ffmpeg CLI does, so the output lacks those frames or shows their damage`);
     }
