@@ -258,15 +258,29 @@ t.test('corrupt-middle: the errors are counted and the decoder goes on', async (
 
 t.test('ts-restart: the discontinuity is in the result, audio and video re-based together', async (t) => {
   const warnings = [];
+  const events = [];
   const job = transcode(CASES[1].input, { out: path.join(tmp, 'api-restart'), segmentDuration: 1, preset: 'ultrafast' });
   job.on('warning', (w) => warnings.push(w));
+  job.on('discontinuity', (d) => events.push(d));
   const res = await job.done;
   t.same(res.warnings, warnings, 'every warning was also an event');
+  t.same(res.discontinuities, events, "every discontinuity was a 'discontinuity' event as it happened");
   t.equal(res.discontinuities.length, 1, 'one discontinuity: both streams jumped as one event');
   const d = res.discontinuities[0];
   t.ok(Math.abs(d.time - 2) < 0.05 && Math.abs(d.jump + 2) < 0.05 && Math.abs(d.offset - 2) < 0.05, `at ${d.time.toFixed(3)} s of output, raw jump ${d.jump.toFixed(3)} s, offset ${d.offset.toFixed(3)} s`);
   t.ok(Math.abs(res.duration - 4) < 0.01, `result.duration ${res.duration} s`);
   t.equal(res.decodeErrors, 0);
+});
+
+t.test('pixel format change at the source size: the rung that had no scaler gets one', async (t) => {
+  const a = fixture('rw-fmt-a.ts', [...lavfi('320x240', 1), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25']);
+  const b = fixture('rw-fmt-b.ts', [...lavfi('320x240', 1), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-pix_fmt', 'yuv422p', '-output_ts_offset', '1']);
+  const res = await transcode(concat('fmt-change.ts', a, b), { out: path.join(tmp, 'api-fmt'), segmentDuration: 1, preset: 'ultrafast' }).done;
+  t.match(res.warnings, [/^source video changed from 320x240 yuv420p to 320x240 yuv422p at 1\.000 s: .*kept every rung at its own size and format \(320x240\)/]);
+  t.equal(res.renditions[0].frames, 50, 'all 50 frames encoded');
+  const r = probeRendition(path.join(tmp, 'api-fmt'), 'v240p');
+  t.equal(r.packets.length, 50);
+  t.equal(r.stream.pix_fmt, 'yuv420p');
 });
 
 t.test('passthrough of a restarting or size-changing source is dropped with the reason', async (t) => {

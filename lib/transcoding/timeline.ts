@@ -78,6 +78,7 @@ export class SourceTimeline {
   readonly #warn: (w: string) => void;
   readonly #origin: () => number;
   readonly #aheadToo: boolean;
+  readonly #onDiscontinuity: ((d: Discontinuity) => void) | undefined;
   /** every jump re-based so far, in order */
   readonly discontinuities: Discontinuity[] = [];
 
@@ -85,8 +86,10 @@ export class SourceTimeline {
    * @param origin seconds of the output's start (the first video frame), for the positions reported
    * @param format the demuxer's name(s), as in `InputInfo.format` ('mpegts', 'mov,mp4,m4a,3gp,3g2,mj2'):
    *   jumps ahead are re-based only for {@link DISCONTINUOUS_FORMATS}
+   * @param onDiscontinuity called with each jump as it is re-based
    */
-  constructor(warn: (w: string) => void, origin: () => number = () => 0, format = 'mpegts') {
+  constructor(warn: (w: string) => void, origin: () => number = () => 0, format = 'mpegts', onDiscontinuity?: (d: Discontinuity) => void) {
+    this.#onDiscontinuity = onDiscontinuity;
     this.#warn = warn;
     this.#origin = origin;
     this.#aheadToo = format.split(',').some((f) => DISCONTINUOUS_FORMATS.has(f));
@@ -178,6 +181,7 @@ export class SourceTimeline {
           this.#jumps.push(j);
           s.applied.add(j);
           this.discontinuities.push(d);
+          this.#onDiscontinuity?.(d);
           this.#warn(
             `source ${s.mediaType} stream #${index} timestamps jump ${rawJump < 0 ? 'back' : 'ahead'} by ${Math.abs(rawJump).toFixed(3)} s ` +
               `(pts ${raw.toFixed(3)} s after ${s.lastRaw.toFixed(3)} s: an encoder restart or a timestamp wrap): asked to keep the source timestamps, ` +

@@ -117,13 +117,18 @@ export interface TranscodeResult {
   wallSeconds: number;
 }
 
+/**
+ * Events: 'progress' ({@link Progress}), 'warning' (string: a change to the
+ * plan, also in `result.warnings`), 'discontinuity' ({@link Discontinuity}: a
+ * source timestamp jump, as it is re-based — live outputs can mark it).
+ */
 export class Transcode extends EventEmitter {
   /** settles when everything is written (or the job failed/aborted, with outputs left consistent) */
   readonly done: Promise<TranscodeResult>;
 
   constructor(input: string | ByteSource, opts: TranscodeOptions) {
     super();
-    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w));
+    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w), (d) => this.emit('discontinuity', d));
     this.done.catch(() => {}); // rejections are for whoever awaits `done`
   }
 }
@@ -157,7 +162,9 @@ const AVERROR_INVALIDDATA = -1094995529; // FFERRTAG('I','N','D','A')
 
 const seconds = (f: Frame): number => ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
 
-async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void): Promise<TranscodeResult> {
+async function run(
+  input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void, discontinuity: (d: Discontinuity) => void,
+): Promise<TranscodeResult> {
   const warnings: string[] = [];
   const started = performance.now();
   const segmentDuration = o.segmentDuration ?? 6;
@@ -223,7 +230,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     for (const w of workers) w.catch(stopAll);
 
     const drop = o.slowVariantPolicy === 'drop';
-    const timeline = new SourceTimeline(note, () => grid.origin ?? 0, dec.info.format);
+    const timeline = new SourceTimeline(note, () => grid.origin ?? 0, dec.info.format, discontinuity);
     timeline.addStream(src.index, 'video', sourceFps);
     if (audio && srcAudio) timeline.addStream(srcAudio.index, 'audio', null);
     // The source may change size or pixel format mid-stream (a live encoder
