@@ -336,6 +336,9 @@ t.test('SourceTimeline: gaps kept where timestamps are continuous, restarts re-b
   const raw = run('h264', [['v', null], ['v', null], ['v', null]]);
   t.same(raw.out, [0, 0.04, 0.08]);
   t.equal(raw.warnings.length, 1);
+  // A timed frame after synthesized ones is measured against them.
+  const mixed = run('h264', [['v', null], ['v', null], ['v', 0]]);
+  t.same(mixed.out, [0, 0.04, 0.08], 'no step back after synthesized timestamps');
 });
 
 // ---- real players ---------------------------------------------------------------------

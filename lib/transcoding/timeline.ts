@@ -127,6 +127,7 @@ export class SourceTimeline {
       }
       frame.pts = toPts(out);
       s.lastOut = out;
+      s.lastRaw = out - s.shift; // a later frame with a pts is measured against this one
       s.lastDuration = dur;
       return true;
     }
