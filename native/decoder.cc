@@ -28,7 +28,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
                                         InstanceMethod<&Decoder::InputDrained>("inputDrained"),
                                         InstanceMethod<&Decoder::Interrupt>("interrupt"),
                                         InstanceMethod<&Decoder::Close>("close"),
-                                        InstanceAccessor<&Decoder::Closed>("closed")}));
+                                        InstanceAccessor<&Decoder::Closed>("closed"),
+                                        InstanceAccessor<&Decoder::DecodeErrors>("decodeErrors")}));
   }
 
   explicit Decoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Decoder>(info), strand_(info.Env()) {
@@ -247,8 +248,14 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   }
 
   // ---- reading / decoding (strand thread) --------------------------------------
+  // Errors that end decoding: out of memory, or close()/interrupt(). Anything
+  // else (INVALIDDATA, ENOSYS, EINVAL from a broken bitstream, ...) costs one
+  // packet or frame, which is skipped and counted, as the ffmpeg CLI does.
+  bool Fatal(int r) const { return r == AVERROR(ENOMEM) || r == AVERROR_EXIT || interrupted_; }
+
   // Sends one packet (nullptr = flush) to stream `si`'s decoder and collects
-  // every frame it yields. Corrupt packets are skipped (counted), as players do.
+  // every frame it yields. Packets the decoder rejects are skipped (counted in
+  // decodeErrors), as players do.
   void DecodeInto(int si, AVPacket* pkt, std::vector<AVFrame*>& out, Failure& f) {
     AVCodecContext* c = dec_[si];
     int r = avcodec_send_packet(c, pkt);
@@ -257,11 +264,11 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       if (f.failed) return;
       r = avcodec_send_packet(c, pkt);
     }
-    if (r == AVERROR_INVALIDDATA) {
-      decodeErrors_++;
+    if (r < 0 && r != AVERROR_EOF) {
+      if (Fatal(r)) return f.set(r, "avcodec_send_packet", url_ + " stream " + std::to_string(si));
+      decodeErrors_++;  // this packet is lost; the stream goes on, as in the ffmpeg CLI
       return;
     }
-    if (r < 0 && r != AVERROR_EOF) return f.set(r, "avcodec_send_packet", url_ + " stream " + std::to_string(si));
     Receive(si, out, f);
   }
 
@@ -275,7 +282,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       if (r < 0) {
         av_frame_free(&fr);
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
-        if (r == AVERROR_INVALIDDATA) {
+        if (!Fatal(r)) {
           decodeErrors_++;
           return;
         }
@@ -542,6 +549,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   }
 
   Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closing_); }
+  // Packets or frames the decoders rejected and that were skipped.
+  Napi::Value DecodeErrors(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(decodeErrors_.load())); }
 
   Strand strand_;
   Lifetime life_;
@@ -555,7 +564,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   std::vector<bool> flushed_;
   std::atomic<bool> interrupted_{false};
   InputSession session_{&Decoder::StoppedFn, this};  // interrupt, deadline, whitelists, TLS
-  int64_t decodeErrors_ = 0;
+  std::atomic<int64_t> decodeErrors_{0};  // packets/frames skipped after a decode error
   Failure pending_;  // a read error held back until the decoders are drained
   bool customIO_ = false;
   bool opening_ = false;

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { resolveLadder, KeyframeGrid, balancedEncoderThreads, sharedTimeOffset } from 'ffnode';
+import { resolveLadder, KeyframeGrid, balancedEncoderThreads, sharedTimeOffset, MIN_BITRATE } from 'ffnode';
 
 t.test('default ladder from a 1080p source', async (t) => {
   const l = resolveLadder({ width: 1920, height: 1080, frameRate: 30 });
@@ -19,6 +19,19 @@ t.test('never upscales, keeps aspect ratio, even sizes', async (t) => {
   const tiny = resolveLadder({ width: 320, height: 180, frameRate: 30 });
   t.same(tiny.map((v) => [v.width, v.height]), [[320, 180]], 'a source below every rung gets one rung at its own size');
   t.ok(tiny[0].bitrate > 0 && tiny[0].bitrate < 800_000);
+});
+
+t.test('pictures a few pixels tall: derived bitrates raised to the minimum, with a warning', async (t) => {
+  const warnings = [];
+  const l = resolveLadder({ width: 64, height: 8, frameRate: 25 }, undefined, { warn: (w) => warnings.push(w) });
+  t.same(l.map((v) => [v.id, v.width, v.height, v.bitrate]), [['v8p', 64, 8, MIN_BITRATE]], 'one 64x8 rung at 64 kb/s, not 0');
+  t.equal(MIN_BITRATE, 64_000);
+  t.match(warnings, [/^rung 64x8: asked for the derived bitrate \(0 b\/s.*raised it to the 64 kb\/s minimum/]);
+  const asked = resolveLadder({ width: 64, height: 8, frameRate: 25 }, [{ height: 8, bitrate: 20_000 }], { warn: (w) => warnings.push(w) });
+  t.equal(asked[0].bitrate, 20_000, 'an explicit bitrate is left alone');
+  t.equal(warnings.length, 1);
+  resolveLadder({ width: 1920, height: 1080, frameRate: 30 }, undefined, { warn: (w) => warnings.push(w) });
+  t.equal(warnings.length, 1, 'no warning for an ordinary ladder');
 });
 
 t.test('custom specs', async (t) => {

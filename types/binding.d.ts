@@ -173,6 +173,8 @@ export declare class Decoder {
   interrupt(): void;
   close(): Promise<void>;
   readonly closed: boolean;
+  /** packets or frames the decoders rejected (corrupt data, unsupported features) and that were skipped */
+  readonly decodeErrors: number;
 }
 
 export interface ScalerOptions {

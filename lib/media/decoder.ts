@@ -155,6 +155,15 @@ export class Decoder {
   get closed(): boolean {
     return this.#native.closed;
   }
+  /**
+   * Packets (or frames) a decoder rejected so far — corrupt data, a broken
+   * bitstream, an unsupported feature — and skipped: decoding goes on with the
+   * next packet, as in the ffmpeg CLI. Only out-of-memory and close/interrupt
+   * end a read.
+   */
+  get decodeErrors(): number {
+    return this.#native.decodeErrors;
+  }
 
   /** Resolves a selector to a stream index. @throws RangeError when there is no such stream */
   streamIndex(sel: StreamSelector): number {

@@ -68,6 +68,13 @@ export const RUNGS: Readonly<Record<string, { height: number; bitrate: number }>
 
 export const DEFAULT_LADDER = ['1080p', '720p', '480p', '360p'] as const;
 
+/**
+ * The least bitrate a derived rung gets (bits/s). Pixel-count scaling gives a
+ * picture a few pixels tall (64×8) almost nothing — 0 after rounding — which
+ * no encoder can use; a rung that asked for no bitrate gets at least this.
+ */
+export const MIN_BITRATE = 64_000;
+
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
 
 // Bitrate for a height that is not a named rung: scale by pixel count from the
@@ -86,7 +93,7 @@ function bitrateFor(height: number): number {
 export function resolveLadder(
   source: SourceVideo,
   ladder: readonly (string | VariantSpec)[] = DEFAULT_LADDER,
-  defaults: { preset?: string } = {},
+  defaults: { preset?: string; warn?: (w: string) => void } = {},
 ): Variant[] {
   if (!Array.isArray(ladder) || ladder.length === 0) throw new TypeError('ladder: expected a non-empty list of rung names or specs');
   const specs = ladder.map((r): VariantSpec => {
@@ -101,7 +108,7 @@ export function resolveLadder(
   });
   const fitting = specs.filter((s) => s.passthrough || s.height! <= source.height);
   const chosen = fitting.length ? fitting : [{ height: source.height }];
-  const out = chosen.map((s) => toVariant(source, { ...(defaults.preset ? { preset: defaults.preset } : {}), ...s })).sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
+  const out = chosen.map((s) => toVariant(source, { ...(defaults.preset ? { preset: defaults.preset } : {}), ...s }, defaults.warn)).sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
   const seen = new Set<string>();
   for (const v of out) {
     if (seen.has(v.id)) throw new RangeError(`ladder: two rungs are both '${v.id}'; give them distinct ids`);
@@ -110,11 +117,15 @@ export function resolveLadder(
   return out;
 }
 
-function toVariant(source: SourceVideo, s: VariantSpec): Variant {
+function toVariant(source: SourceVideo, s: VariantSpec, warn?: (w: string) => void): Variant {
   const passthrough = s.passthrough === true;
   const height = passthrough ? source.height : even(s.height!);
   const width = passthrough ? source.width : even(s.width ?? (source.width * height) / source.height);
-  const bitrate = s.bitrate ?? bitrateFor(height);
+  let bitrate = s.bitrate ?? bitrateFor(height);
+  if (s.bitrate === undefined && bitrate < MIN_BITRATE) {
+    warn?.(`rung ${width}x${height}: asked for the derived bitrate (${bitrate} b/s, scaled by pixel count from the nearest named rung), raised it to the ${MIN_BITRATE / 1000} kb/s minimum: a rung needs a usable rate however small its picture`);
+    bitrate = MIN_BITRATE;
+  }
   const maxrate = s.maxrate ?? Math.round(bitrate * 1.07);
   const frameRate = Math.min(s.frameRate ?? source.frameRate, source.frameRate);
   if (!(frameRate > 0)) throw new RangeError('ladder: frameRate must be > 0');

@@ -2,7 +2,10 @@
  * Can the source video be copied as a ladder rung? Only when it is H.264 or
  * HEVC and it has a keyframe at every point of the segment grid (within half
  * a frame): the segmenter cuts at keyframes, so any other GOP would give the
- * copied rung segment boundaries the encoded rungs don't share.
+ * copied rung segment boundaries the encoded rungs don't share. Nor when the
+ * source's timestamps jump (a copied rung can't be re-based like decoded
+ * frames) or its sequence parameter set changes mid-stream (a new picture size
+ * or format the rung's init segment and manifest entry wouldn't describe).
  */
 import { Decoder } from '../media/decoder.js';
 import type { ByteSource } from '../media/decoder.js';
@@ -25,13 +28,32 @@ export async function checkPassthrough(input: string | ByteSource, segmentDurati
     const keys: number[] = [];
     let origin: number | null = null;
     let last = 0;
+    let lastDts: number | null = null;
+    let sps: Buffer | null = null;
+    let problem: string | null = null;
     for await (const p of dec.packets('video')) {
-      const t = ((p.pts ?? p.dts ?? 0) * p.timeBase[0]) / p.timeBase[1];
-      origin ??= t;
-      last = Math.max(last, t);
-      if (p.keyFrame) keys.push(t - origin);
-      p.free();
+      try {
+        const t = ((p.pts ?? p.dts ?? 0) * p.timeBase[0]) / p.timeBase[1];
+        origin ??= t;
+        last = Math.max(last, t);
+        if (p.keyFrame) keys.push(t - origin);
+        if (problem) continue;
+        if (p.dts !== null) {
+          const d = (p.dts * p.timeBase[0]) / p.timeBase[1];
+          if (lastDts !== null && (d <= lastDts || d - lastDts > Math.max(1, 10 / fps)))
+            problem = `the source timestamps jump from ${lastDts.toFixed(3)} s to ${d.toFixed(3)} s (an encoder restart or a wrap); copied packets can't be re-based as decoded frames are`;
+          lastDts = d;
+        }
+        if (p.keyFrame) {
+          const s = inBandSps(p.data(), v.codec === 'hevc');
+          if (s && sps && !s.equals(sps)) problem = `the source's sequence parameter set changes at ${(t - origin).toFixed(3)} s (a new picture size or format mid-stream), which the copied rung's init segment and manifest entry wouldn't describe`;
+          sps ??= s;
+        }
+      } finally {
+        p.free();
+      }
     }
+    if (problem) return { ok: false, reason: problem };
     keys.sort((a, b) => a - b);
     const end = last - (origin ?? 0);
     for (let g = 0; g < end - tolerance; g += segmentDuration) {
@@ -43,4 +65,18 @@ export async function checkPassthrough(input: string | ByteSource, segmentDurati
   } finally {
     await dec.close();
   }
+}
+
+/** The first SPS NAL unit of an Annex B access unit (h264 type 7, HEVC type 33), or null. */
+function inBandSps(data: Buffer, hevc: boolean): Buffer | null {
+  for (let i = 0; i + 3 < data.length; i++) {
+    if (data[i] !== 0 || data[i + 1] !== 0 || data[i + 2] !== 1) continue;
+    const h = data[i + 3]!;
+    if ((hevc ? (h >> 1) & 0x3f : h & 0x1f) !== (hevc ? 33 : 7)) continue;
+    let end = data.indexOf(Buffer.from([0, 0, 1]), i + 4);
+    if (end < 0) end = data.length;
+    else if (data[end - 1] === 0) end--;
+    return data.subarray(i + 3, end);
+  }
+  return null;
 }

@@ -26,6 +26,7 @@ import { AudioRendition, type AudioOptions } from './audio-rendition.js';
 import { KeyframeGrid } from './grid.js';
 import { checkPassthrough } from './passthrough.js';
 import { resolveLadder, type Variant, type VariantSpec } from './ladder.js';
+import { SourceTimeline, type Discontinuity } from './timeline.js';
 import type { RenditionCounters } from './sink.js';
 import { VideoVariant } from './video-variant.js';
 import { balancedEncoderThreads, ONE_THREAD_DECODE } from './threads.js';
@@ -93,24 +94,45 @@ export interface Progress {
   renditions: RenditionCounters[];
 }
 
+export type { Discontinuity };
+
 export interface TranscodeResult {
   variants: (Variant & { encoder: string; reason: string })[];
-  /** things that changed the plan (e.g. a passthrough rung dropped, and why) */
+  /**
+   * things that changed the plan, each saying what was asked, what was done
+   * instead and why: a passthrough rung dropped, a bitrate raised to the
+   * minimum, the source changing size/format mid-stream, timestamps
+   * synthesized or re-based after a jump, decode errors skipped
+   */
   warnings: string[];
+  /**
+   * source timestamp jumps (encoder restart, wrap) that were re-based, with
+   * their position in the output (seconds from its start); empty for a
+   * continuous source
+   */
+  discontinuities: Discontinuity[];
+  /** source packets the decoder rejected and skipped (corrupt data); the job carried on */
+  decodeErrors: number;
   renditions: RenditionCounters[];
   /** manifest keys written to the store */
   manifests: string[];
+  /** seconds of video: from the first frame's start to the last frame's end */
   duration: number;
   wallSeconds: number;
 }
 
+/**
+ * Events: 'progress' ({@link Progress}), 'warning' (string: a change to the
+ * plan, also in `result.warnings`), 'discontinuity' ({@link Discontinuity}: a
+ * source timestamp jump, as it is re-based — live outputs can mark it).
+ */
 export class Transcode extends EventEmitter {
   /** settles when everything is written (or the job failed/aborted, with outputs left consistent) */
   readonly done: Promise<TranscodeResult>;
 
   constructor(input: string | ByteSource, opts: TranscodeOptions) {
     super();
-    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w));
+    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w), (d) => this.emit('discontinuity', d));
     this.done.catch(() => {}); // rejections are for whoever awaits `done`
   }
 }
@@ -157,9 +179,13 @@ async function refuseInputAmongOutputs(input: string, root: string, names: strin
   }
 }
 
+const AVERROR_INVALIDDATA = -1094995529; // FFERRTAG('I','N','D','A')
+
 const seconds = (f: Frame): number => ((f.pts ?? 0) * f.timeBase[0]) / f.timeBase[1];
 
-async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void): Promise<TranscodeResult> {
+async function run(
+  input: string | ByteSource, o: TranscodeOptions, emit: (p: Progress) => void, warn: (w: string) => void, discontinuity: (d: Discontinuity) => void,
+): Promise<TranscodeResult> {
   const warnings: string[] = [];
   const started = performance.now();
   const segmentDuration = o.segmentDuration ?? 6;
@@ -186,16 +212,18 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
       hls: o.hls ?? true, dash: o.dash ?? segmentFormat === 'cmaf',
       ...(o.windowSize ? { windowSize: o.windowSize } : {}),
     });
-    let ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder, o.preset ? { preset: o.preset } : {});
+    const note = (w: string): void => {
+      warnings.push(w);
+      warn(w);
+    };
+    let ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder, { ...(o.preset ? { preset: o.preset } : {}), warn: note });
     if (ladder.some((v) => v.passthrough)) {
       const check = await checkPassthrough(input, segmentDuration, o.input?.format, o.input?.allowPlaylists);
       if (!check.ok) {
         const kept = ladder.filter((v) => !v.passthrough);
         if (!kept.length) throw new TypeError(`transcode: the ladder asked only for a 'source' (copied) rung, which cannot be used: ${check.reason}`);
         // What was asked, what is done instead, and why.
-        const w = `passthrough rung dropped: the ladder asked for a 'source' rung (the source video copied as is); only ${kept.map((v) => v.id).join(', ')} ${kept.length === 1 ? 'is' : 'are'} produced instead, because ${check.reason}`;
-        warnings.push(w);
-        warn(w);
+        note(`passthrough rung dropped: the ladder asked for a 'source' rung (the source video copied as is); only ${kept.map((v) => v.id).join(', ')} ${kept.length === 1 ? 'is' : 'are'} produced instead, because ${check.reason}`);
         ladder = kept;
       }
     }
@@ -227,6 +255,14 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     for (const w of workers) w.catch(stopAll);
 
     const drop = o.slowVariantPolicy === 'drop';
+    const timeline = new SourceTimeline(note, () => grid.origin ?? 0, dec.info.format, discontinuity);
+    timeline.addStream(src.index, 'video', sourceFps);
+    if (audio && srcAudio) timeline.addStream(srcAudio.index, 'audio', null);
+    // The source may change size or pixel format mid-stream (a live encoder
+    // restarting at another size): every rung keeps its own, its scaler follows.
+    // (The first frame is the baseline: stream info may lack the pixel format.)
+    let geometry: string | null = null;
+    let geometryChanges = 0;
     const grid = new KeyframeGrid(segmentDuration, sourceFps);
     const passthrough = variants.filter((v) => v.passthrough);
     const encoded = variants.filter((v) => !v.passthrough);
@@ -250,6 +286,19 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     };
 
     const fanOut = async (frame: Frame): Promise<void> => {
+      const g = `${frame.width}x${frame.height} ${frame.format ?? '?'}`;
+      if (geometry !== null && g !== geometry) {
+        if (++geometryChanges <= 5) {
+          const at = seconds(frame) - (grid.origin ?? seconds(frame));
+          note(
+            `source video changed from ${geometry} to ${g} at ${at.toFixed(3)} s: asked to encode the ladder from the source as opened, ` +
+              `kept every rung at its own size and format (${encoded.map((v) => `${v.variant.width}x${v.variant.height}`).join(', ') || 'none encoded'}) and scaled the new frames to it, so the renditions stay valid` +
+              (passthrough.length ? '; the copied (passthrough) rung carries the source as it is' : '') +
+              (geometryChanges === 5 ? ' (further changes are not reported)' : ''),
+          );
+        }
+      }
+      geometry = g;
       if (grid.isKey(seconds(frame))) frame.keyFrame = true; // before ref(): every variant gets the request
       for (const v of encoded) {
         const r = frame.ref();
@@ -290,6 +339,7 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     async function consume(f: Frame, stream: number): Promise<void> {
       try {
         if (failure) return;
+        if (!timeline.fix(f, stream)) return; // audio overlapping audio already sent (a splice or a restart)
         if (stream === src!.index) await fanOut(f);
         else if (audio && stream === srcAudio?.index) await audio.queue.push(f.ref());
       } finally {
@@ -302,13 +352,25 @@ async function run(input: string | ByteSource, o: TranscodeOptions, emit: (p: Pr
     await Promise.all(workers);
     if (failure) throw failure;
     report(true);
+    if (timeline.trimmedAudio > 0) {
+      note(`source audio overlapped itself by ${timeline.trimmedAudio.toFixed(3)} s (at a splice or a timestamp jump, the old part's sound ran on past its last picture): asked to encode all of it, dropped the overlapping audio frames so the audio stays in sync with the pictures after it`);
+    }
+    const decodeErrors = dec.decodeErrors;
+    // Skipping bad packets must not turn an undecodable input into an empty "success".
+    if (frames === 0 && encoded.length > 0 && decodeErrors > 0) throw new FFmpegError(`transcode: no video frame could be decoded: the decoder rejected all ${decodeErrors} packets it was given`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
+    if (decodeErrors > 0) {
+      note(`the decoder rejected ${decodeErrors} source packet${decodeErrors === 1 ? '' : 's'} (corrupt or undecodable data): asked to decode the whole input, skipped ${decodeErrors === 1 ? 'it' : 'them'} and carried on as the ffmpeg CLI does, so the output lacks those frames or shows their damage`);
+    }
     await presentation.end();
     return {
       variants: variants.map((v) => ({ ...v.variant, encoder: v.encoderName, reason: v.encoderReason })),
       warnings,
+      discontinuities: timeline.discontinuities,
+      decodeErrors,
       renditions: [...variants.map((v) => v.counters), ...(audio ? [audio.counters] : [])],
       manifests: presentation.manifestKeys,
-      duration: mediaTime,
+      // media time of the last frame's end (a one-frame video lasts one frame)
+      duration: frames ? mediaTime + 1 / sourceFps : 0,
       wallSeconds: (performance.now() - started) / 1000,
     };
   } catch (e) {

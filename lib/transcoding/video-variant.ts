@@ -66,9 +66,7 @@ export class VideoVariant {
     let parameters = source as StreamInfo;
     let timeBase: Rational = source.timeBase;
     if (!v.passthrough) {
-      if (v.width !== source.width || v.height !== source.height || source.pixelFormat !== 'yuv420p') {
-        this.#scaler = new Scaler({ width: v.width, height: v.height, format: 'yuv420p' });
-      }
+      if (v.width !== source.width || v.height !== source.height || source.pixelFormat !== 'yuv420p') this.#newScaler();
       const fps = toRational(v.frameRate);
       const hw = v.hwDevice ?? this.#ctx.hwDevice;
       this.#encoder = await Encoder.open({
@@ -85,6 +83,11 @@ export class VideoVariant {
       timeBase = this.#encoder.timeBase;
     }
     this.#output = { parameters, timeBase };
+  }
+
+  #newScaler(): Scaler {
+    this.#scaler = new Scaler({ width: this.variant.width, height: this.variant.height, format: 'yuv420p' });
+    return this.#scaler;
   }
 
   /**
@@ -164,7 +167,14 @@ export class VideoVariant {
       if (!key && t + step / 4 < this.#nextOut) return;
       this.#nextOut = (key ? t : Math.max(this.#nextOut, t)) + step;
     }
-    const scaled = this.#scaler ? await this.#scaler.scale(f) : f;
+    // The rung keeps its size and format whatever the source does: a frame
+    // that doesn't match the encoder is scaled, and a scaler is made the
+    // first time one is needed (the source changed size or format mid-stream;
+    // the Scaler itself follows any later input change).
+    const v = this.variant;
+    const fits = f.width === v.width && f.height === v.height && f.format === 'yuv420p';
+    const scaler = fits ? null : (this.#scaler ?? this.#newScaler());
+    const scaled = scaler ? await scaler.scale(f) : f;
     try {
       await this.#write(await this.#encoder!.encode(scaled));
     } finally {
@@ -174,6 +184,15 @@ export class VideoVariant {
   }
 
   async #write(packets: Packet[]): Promise<void> {
+    // Encoders with delay leave durations at 0. The segmenter takes the step
+    // between dts instead, but a lone packet (a one-frame video, a still
+    // image) has none: give every such packet one frame of the rung's rate,
+    // so the last (or only) segment has a real duration.
+    if (!this.passthrough) {
+      const tb = this.#output.timeBase;
+      const frame = Math.max(1, Math.round(tb[1] / (tb[0] * this.variant.frameRate)));
+      for (const p of packets) if (!(p.duration > 0)) p.duration = frame;
+    }
     try {
       if (packets.length) await deliver(this.#ctx.sink, this.counters, await this.#segmenter.write(packets));
     } finally {
