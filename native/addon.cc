@@ -67,6 +67,8 @@ static Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
   throw Napi::RangeError::New(info.Env(), "setLogLevel: expected quiet|panic|fatal|error|warning|info|verbose|debug");
 }
 
+constexpr size_t kMaxAlloc = size_t{512} << 20;
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Per-environment state: each worker that loads ffnode gets its own. The
   // cleanup hook runs when that environment ends (worker.terminate(), exit),
@@ -77,6 +79,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.AddCleanupHook([data]() { data->Teardown(); });
   avformat_network_init();
   av_log_set_level(AV_LOG_ERROR);
+  // One allocation may not exceed this: a few header bytes can announce
+  // millions of index entries (an MP4 trun/stsz count), and libav would
+  // allocate for all of them. 512 MiB still fits the largest frame the API
+  // accepts in common formats (16384x16384 8-bit 4:2:0 is 384 MiB).
+  av_max_alloc(kMaxAlloc);
   Frame::Init(env, exports);
   Packet::Init(env, exports);
   InitObjects(env, exports);

@@ -60,10 +60,16 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   static int ReadCb(void* opaque, uint8_t* buf, int size) {
     auto* d = static_cast<Decoder*>(opaque);
     bool crossedLow = false;
+    bool waited = false;
     int n = d->input_.Read(
         buf, size,
-        [d]() -> int { return InputSession::InterruptCb(&d->session_) ? AVERROR_EXIT : 0; },
+        [d, &waited]() -> int {
+          if (!waited) d->session_.ArmNow();  // timeoutMs counts only this wait for bytes
+          waited = true;
+          return InputSession::InterruptCb(&d->session_) ? AVERROR_EXIT : 0;
+        },
         &crossedLow);
+    if (waited && !d->session_.TimedOut()) d->session_.Disarm();
     if (crossedLow) d->strand_.Post([d](Napi::Env env) { d->ResolveDrainWaiters(env); });
     return n;
   }
@@ -144,6 +150,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     if (customIO_ && timeoutMs == 0 && info.Length() > 1 && info[1].As<Napi::Object>().Get("timeoutMs").IsUndefined()) timeoutMs = 30000;
     timeoutMs = std::min(timeoutMs, 7 * 24 * 3600 * 1000.0);  // a week: no overflow in the deadline
     session_.SetTimeoutUs(static_cast<int64_t>(timeoutMs * 1000));
+    session_.SetWaitOnly(customIO_);
     req.url = url_;
     req.customIO = customIO_;
     {
@@ -296,7 +303,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
 
   int ReadRaw(Failure& f) {
     Arm();
-    int r = av_read_frame(fmt_, pkt_);
+    int r = readFrame(fmt_, pkt_, session_);
     // After close()/interrupt() nothing more is delivered, even a packet the
     // demuxer flushed out of its buffers on the way out; nor after a refused
     // nested open (hls would skip that segment and go on).

@@ -5,6 +5,7 @@
 
 extern "C" {
 #include <libavutil/avstring.h>
+#include <libavutil/time.h>
 }
 
 #include <chrono>
@@ -243,6 +244,24 @@ int InputSession::Open(AVFormatContext** ctx, AVDictionary** opts, Failure& f, c
     return AVERROR_OPTION_NOT_FOUND;
   }
   return r;
+}
+
+int readFrame(AVFormatContext* ctx, AVPacket* pkt, const InputSession& session) {
+  constexpr int kMaxStuck = 2000;  // 1 ms apart: about 2 s without progress
+  int stuck = 0;
+  int64_t lastPos = -1;
+  for (;;) {
+    int r = av_read_frame(ctx, pkt);
+    if (r != AVERROR(EAGAIN) || session.Stopped() || session.TimedOut()) return r;
+    int64_t pos = ctx->pb ? avio_tell(ctx->pb) : -1;
+    if (pos != lastPos) {
+      lastPos = pos;
+      stuck = 0;
+      continue;
+    }
+    if (++stuck > kMaxStuck) return AVERROR_INVALIDDATA;
+    av_usleep(1000);  // a device or live demuxer waiting for data
+  }
 }
 
 }  // namespace ffnode

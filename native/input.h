@@ -37,7 +37,14 @@ class InputSession {
   // ---- deadline ----
   void SetTimeoutUs(int64_t us) { timeoutUs_ = us; }
   int64_t TimeoutUs() const { return timeoutUs_; }
-  void Arm() { deadline_ = timeoutUs_ > 0 ? nowUs() + timeoutUs_ : 0; }
+  // Byte sources: the deadline runs only while a read waits for bytes
+  // (ArmNow from the read callback), so a demuxer's own CPU time on a hard
+  // input is never reported as "no data".
+  void SetWaitOnly(bool on) { waitOnly_ = on; }
+  void Arm() {
+    if (!waitOnly_) ArmNow();
+  }
+  void ArmNow() { deadline_ = timeoutUs_ > 0 ? nowUs() + timeoutUs_ : 0; }
   void Disarm() { deadline_ = 0; }
   bool Armed() const { return deadline_.load() > 0; }
   bool Stopped() const { return stopped_ && stopped_(owner_); }
@@ -75,6 +82,7 @@ class InputSession {
   std::atomic<int64_t> deadline_{0};
   std::atomic<bool> timedOut_{false};
   int64_t timeoutUs_ = 0;
+  bool waitOnly_ = false;
 
   InputRequest req_;
   const AVInputFormat* ifmt_ = nullptr;
@@ -87,5 +95,11 @@ class InputSession {
   std::mutex refusedMu_;       // io_open may run on a demuxer's own thread (hls)
   std::string refused_;
 };
+
+// av_read_frame, retried on EAGAIN as the ffmpeg CLI does: some demuxers (raw
+// ADTS after garbage, devices) say EAGAIN for "skipped, read again", which a
+// caller could not tell from its own try-again. Bounded: a demuxer that keeps
+// saying it without moving through the input ends with INVALIDDATA.
+int readFrame(AVFormatContext* ctx, AVPacket* pkt, const InputSession& session);
 
 }  // namespace ffnode

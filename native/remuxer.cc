@@ -280,7 +280,7 @@ void RemuxJob::Run(Failure& f) {
   for (;;) {
     if (interrupted()) return Fail(f, AVERROR_EXIT, "av_read_frame", input);
     Arm();
-    int r = av_read_frame(ic, pkt);
+    int r = readFrame(ic, pkt, session);
     if (session.TakeRefusal(f, "av_read_frame")) return av_packet_unref(pkt);  // hls would skip the segment
     if (r == AVERROR_EOF) break;
     if (r < 0) {

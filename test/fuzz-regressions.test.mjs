@@ -1,7 +1,10 @@
 // Inputs the fuzzer (scripts/fuzz.mjs) found, reduced to what they exercised.
 import t from 'tap';
-import { Encoder, Frame, Segmenter, transcode, MemoryStore, FFmpegError } from 'ffnode';
-import { fixture } from './helpers/media.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Decoder, Encoder, Frame, Segmenter, remux, transcode, MemoryStore, FFmpegError } from 'ffnode';
+import { fixture, root } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 
 t.test('a one-frame video transcodes into one segment of one frame, not a RangeError for duration 0', async (t) => {
@@ -32,6 +35,69 @@ t.test('Segmenter.open takes the codec parameters a demuxer reports, even beyond
   t.notOk(seg instanceof RangeError || seg instanceof TypeError, `no argument error (${seg?.message ?? 'opened'})`);
   if (seg instanceof FFmpegError) t.pass('the muxer refused it with an FFmpegError');
   else await seg.close();
+});
+
+const saved = (name) => path.join(root, 'test', 'fixtures', name);
+const rssMB = () => process.resourceUsage().maxRSS / 1024;
+
+t.test('an 11 KB MP4 announcing a huge sample index costs neither seconds nor a gigabyte', async (t) => {
+  // fuzz seed 2 iter 5581: overwritten fragment box fields. Without a cap on
+  // one allocation, libavformat's mov demuxer took 7-9 s and 1.1 GB on it
+  // (the ffmpeg CLI too); av_max_alloc() makes it fail at once.
+  const before = rssMB();
+  const t0 = Date.now();
+  for (const input of [saved('fuzz-mov-huge-index.mp4'), Readable.from([fs.readFileSync(saved('fuzz-mov-huge-index.mp4'))])]) {
+    try {
+      const dec = await Decoder.open(input, { timeoutMs: 2000 });
+      for await (const f of dec.frames()) f.free();
+      await dec.close();
+    } catch (e) {
+      t.ok(e instanceof FFmpegError, `typed: ${e.errorName} ${e.message}`);
+      t.not(e.errorName, 'ETIMEDOUT', 'the demuxer\'s own CPU time is not "no data"');
+    }
+  }
+  t.ok(Date.now() - t0 < 2000, `both opens took ${Date.now() - t0} ms`);
+  t.ok(rssMB() - before < 300, `peak RSS grew by ${Math.round(rssMB() - before)} MB`);
+});
+
+t.test('a demuxer saying EAGAIN ("skipped, read again") is retried, not surfaced', async (t) => {
+  // fuzz seed 1 iter 874: a damaged ADTS file; av_read_frame returns EAGAIN mid-file.
+  const dec = await Decoder.open(saved('fuzz-adts-eagain.aac'));
+  let frames = 0;
+  for await (const f of dec.frames('audio')) {
+    frames++;
+    f.free();
+  }
+  await dec.close();
+  t.ok(frames > 0, `${frames} frames decoded to the end`);
+  const out = path.join(t.testdir(), 'out.m4a');
+  const r = await remux(saved('fuzz-adts-eagain.aac'), out);
+  t.ok(r.packets > 0, `remux copied ${r.packets} packets`);
+});
+
+t.test('a byte source\'s timeoutMs counts waiting for bytes, not decoding them', async (t) => {
+  // Every byte is there at once; find_stream_info's decoding alone takes
+  // longer than the 5 ms allowed: that is not "no data for 5 ms".
+  const file = fixture('timeout-cpu-720p.ts', ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=2', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts']);
+  const dec = await Decoder.open(Readable.from([fs.readFileSync(file)]), { timeoutMs: 5 });
+  let frames = 0;
+  for await (const f of dec.frames()) {
+    frames++;
+    f.free();
+  }
+  await dec.close();
+  t.equal(frames, 60);
+  // The same deadline still ends a silent source.
+  const silent = new Readable({ read() {} });
+  silent.push(fs.readFileSync(file).subarray(0, 188 * 40));
+  const e = await Decoder.open(silent, { timeoutMs: 200, format: 'mpegts' }).then(async (d) => {
+    try {
+      for await (const f of d.frames()) f.free();
+    } finally {
+      await d.close();
+    }
+  }).catch((x) => x);
+  t.ok(e instanceof FFmpegError && e.errorName === 'ETIMEDOUT', `a silent source times out (${e?.errorName})`);
 });
 
 endsWithZeroLive(t);

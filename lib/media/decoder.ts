@@ -27,7 +27,11 @@ export interface DecoderOptions {
   format?: string;
   /** demuxer and protocol AVOptions, e.g. `{ rtsp_transport: 'tcp' }`; unknown names are an error */
   options?: AVOptions;
-  /** ms any single blocking open/read may take (0 = no limit). Default: 15000 for network URLs, 30000 for byte sources, none for files */
+  /**
+   * ms any single blocking open/read may take (0 = no limit); for a byte
+   * source, ms without new bytes (the demuxer's own work never counts).
+   * Default: 15000 for network URLs, 30000 for byte sources, none for files
+   */
   timeoutMs?: number;
   /** open decoders for audio/video streams (default true); false = packets only */
   decode?: boolean;
