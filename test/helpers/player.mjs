@@ -144,7 +144,7 @@ export async function launchBrowser() {
   process.once('exit', killSync);
   // A persistent context is playwright's only way to pass --user-data-dir.
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000,
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000, env: browserEnv(),
   }).catch((e) => {
     process.off('exit', killSync);
     killSync();
@@ -156,6 +156,14 @@ export async function launchBrowser() {
     killSync(); // normally finds no process left: just removes the profile
   }));
   return { context, version: context.browser()?.version() ?? '', newPage: () => context.newPage(), close };
+}
+
+// The browser never gets the sanitizer runtime that an ASan test run preloads
+// into node (chromium's launcher script dies under it).
+function browserEnv() {
+  const env = { ...process.env };
+  for (const k of ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) delete env[k];
+  return env;
 }
 
 /**
