@@ -202,7 +202,9 @@ async function remuxWarnings(input: string, r: RemuxResult, chosen: boolean, all
   const out: string[] = [];
   for (const s of r.streams)
     if (s.packets === 0) out.push(`stream #${s.inputIndex} was copied as #${s.outputIndex} but got no packets, so that output track is empty, because the input holds no packets for it`);
-  if (chosen) return out;
+  // Re-probing a network input would fetch it a second time (a live or
+  // one-shot URL may not even answer again): only local inputs are listed.
+  if (chosen || /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(input) && !input.startsWith('file:')) return out;
   let streams: { index: number; mediaType: string; codec: string }[];
   try {
     const dec = await Decoder.open(input, { decode: false, allowPlaylists });

@@ -1,7 +1,6 @@
 #include "common.h"
 #include "strand.h"
 
-#include <sys/stat.h>
 
 #include <cerrno>
 
@@ -158,13 +157,6 @@ Napi::Promise resolvedPromise(Napi::Env env) {
   auto d = Napi::Promise::Deferred::New(env);
   d.Resolve(env.Undefined());
   return d.Promise();
-}
-
-bool sameLocalFile(const std::string& a, const std::string& b) {
-  auto path = [](const std::string& u) { return u.rfind("file:", 0) == 0 ? u.substr(5) : u; };
-  struct stat sa, sb;
-  if (stat(path(a).c_str(), &sa) != 0 || stat(path(b).c_str(), &sb) != 0) return false;
-  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 void throwTypeError(Napi::Env env, const std::string& msg) { Napi::TypeError::New(env, msg).ThrowAsJavaScriptException(); }

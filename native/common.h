@@ -114,10 +114,6 @@ AddonData& addon(Napi::Env env);
 // them, so they are not counted as leaks (see Stats).
 bool tearingDownHere();
 
-// True when two libav URLs name the same existing local file (same device and
-// inode: a symlink or hard link to it counts). A `file:` prefix is stripped as
-// libav's file protocol does; anything that does not stat is not a file.
-bool sameLocalFile(const std::string& a, const std::string& b);
 
 // ---- options ----------------------------------------------------------------
 // Copies a plain JS object of strings/numbers/booleans into an AVDictionary.

@@ -87,6 +87,9 @@ bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const c
   }
   restrictProbe_ = !ifmt_;  // a demuxer the caller named is the caller's choice
   tlsVerify_ = !isOff(av_dict_get(*opts, "tls_verify", nullptr, 0));
+  // libav reads tls_verify as an integer: "false"/"off" would fail the open
+  // while nested opens took it as off. One meaning for every connection.
+  if (av_dict_get(*opts, "tls_verify", nullptr, 0)) av_dict_set(opts, "tls_verify", tlsVerify_ ? "1" : "0", 0);
   const AVDictionaryEntry* ca = av_dict_get(*opts, "ca_file", nullptr, 0);
   caFile_ = ca && ca->value ? ca->value : "";
   if (req.customIO) {
@@ -112,6 +115,8 @@ bool InputSession::Prepare(const InputRequest& req, AVDictionary** opts, const c
   std::string noTls;
   if (!lister.empty()) noTls = "the '" + lister + "' protocol opens its nested URLs without TLS options";
   else if (std::find(named.begin(), named.end(), "rtsps") != named.end()) noTls = "the rtsp demuxer opens its TLS connection without TLS options";
+  else if (std::find(named.begin(), named.end(), "gophers") != named.end()) noTls = "the gopher protocol opens its TLS connection without TLS options";
+  else if (std::find(named.begin(), named.end(), "rtmpts") != named.end()) noTls = "the rtmpt protocol opens its https tunnel without TLS options";
   else if (ifmt_ && blockedDemuxer(ifmt_) && !blockedDemuxer(ifmt_)->byAllowPlaylists)
     noTls = std::string("the '") + blockedDemuxer(ifmt_)->name + "' demuxer opens what it lists without TLS options";
   if (!noTls.empty() && tlsVerify_) {
@@ -170,6 +175,8 @@ int InputSession::OpenNested(AVFormatContext* s, AVIOContext** pb, const char* u
   AVDictionary** o = options ? options : &tmp;
   // Every layer libav opens below checks this list (http → tls → tcp).
   av_dict_set(o, "protocol_whitelist", wl, 0);
+  // libav's default io_open passes a caller's blacklist on too.
+  if (s->protocol_blacklist) av_dict_set(o, "protocol_blacklist", s->protocol_blacklist, 0);
   if (!main && tlsReachable_) {
     // The caller's choice, never the playlist's: demuxers forward headers and
     // cookies to nested opens, not TLS options (hls in 5.1 saves no tls_*).

@@ -3,6 +3,8 @@
 // and string work (no I/O); InputSession (input.cc) applies them.
 #include "input_policy.h"
 
+#include <sys/stat.h>
+
 extern "C" {
 #include <libavutil/avstring.h>
 }
@@ -83,6 +85,42 @@ void namedProtocols(const std::string& url, std::vector<std::string>& out, int d
     for (size_t bar; (bar = rest.find('|', start)) != std::string::npos; start = bar + 1) namedProtocols(rest.substr(start, bar - start), out, depth + 1);
     namedProtocols(rest.substr(start), out, depth + 1);
   }
+}
+
+void localPaths(const std::string& url, std::vector<std::string>& out, int depth) {
+  static const char* kSchemeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.";
+  if (depth > 8) return;
+  if (url.rfind("subfile,", 0) == 0) {  // subfile,,start,N,end,M,:path
+    size_t p = url.find(",:");
+    if (p != std::string::npos) localPaths(url.substr(p + 2), out, depth + 1);
+    return;
+  }
+  size_t n = strspn(url.c_str(), kSchemeChars);
+  if (n == 0 || n >= url.size() || url[n] != ':') return out.push_back(url);
+  std::string scheme = url.substr(0, n);
+  size_t plus = scheme.find('+');
+  if (plus != std::string::npos) return localPaths(url.substr(plus + 1), out, depth + 1);
+  std::string rest = url.substr(n + 1);
+  if (scheme == "file") return out.push_back(rest.empty() ? "." : rest);
+  if (scheme == "cache" || scheme == "async" || scheme == "crypto" || scheme == "hls" || scheme == "concatf") return localPaths(rest, out, depth + 1);
+  if (scheme == "concat") {
+    size_t start = 0;
+    for (size_t bar; (bar = rest.find('|', start)) != std::string::npos; start = bar + 1) localPaths(rest.substr(start, bar - start), out, depth + 1);
+    localPaths(rest.substr(start), out, depth + 1);
+  }
+}
+
+bool readsOutputFile(const std::string& in, const std::string& out) {
+  std::vector<std::string> outs, ins;
+  localPaths(out, outs);
+  struct stat so;
+  if (outs.size() != 1 || stat(outs[0].c_str(), &so) != 0) return false;
+  localPaths(in, ins);
+  for (const std::string& p : ins) {
+    struct stat si;
+    if (stat(p.c_str(), &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) return true;
+  }
+  return false;
 }
 
 // What a named protocol needs underneath (libav checks each layer against

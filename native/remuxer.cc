@@ -4,6 +4,7 @@
 #include "remuxer.h"
 
 #include "input.h"
+#include "input_policy.h"
 #include "objects.h"
 #include "strand.h"
 
@@ -194,6 +195,9 @@ bool RemuxJob::OpenOutput(Failure& f) {
   }
   AVDictionary* ioOpts = nullptr;
   av_dict_copy(&ioOpts, muxOpts, 0);
+  // An upload to https/rtmps/tls verifies its peer too, unless the caller
+  // explicitly says otherwise (plain protocols ignore the option).
+  if (isNetworkUrl(output) && !av_dict_get(ioOpts, "tls_verify", nullptr, 0)) av_dict_set(&ioOpts, "tls_verify", "1", 0);
   if (!(of->flags & AVFMT_NOFILE)) {
     Arm();
     r = avio_open2(&oc->pb, output.c_str(), AVIO_FLAG_WRITE, &oc->interrupt_callback, &ioOpts);
@@ -372,7 +376,7 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
         env, Value(),
         [job](Failure& f) {
           // Defence behind lib/'s check: opening the output would truncate the input.
-          if (sameLocalFile(job->input, job->output)) {
+          if (readsOutputFile(job->input, job->output)) {
             f.set(AVERROR(EINVAL), "remux", job->output);
             f.message = "remux (" + job->output + "): Output same as Input (" + job->input + ")";
             return;

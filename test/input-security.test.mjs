@@ -387,4 +387,41 @@ t.test("(h) an explicit format: 'dash' cannot fetch segments over unverified TLS
   t.ok(secure.requests > 0, 'from the https server');
 });
 
+t.test('(j) gophers:// and rtmpts:// open TLS without options in FFmpeg 5.1: refused under verification', async (t) => {
+  const raw = await tlsServer(t, null);
+  for (const url of [`gophers://127.0.0.1:${raw.port}/9/a.ts`, `rtmpts://127.0.0.1:${raw.port}/live/x`]) {
+    await rejectsTyped(t, Decoder.open(url, { timeoutMs: 3000 }), 'EPERM', /cannot verify TLS certificates/, url);
+    await rejectsTyped(t, remux(url, path.join(tmp, 'j.ts'), { format: 'mpegts', timeoutMs: 3000 }), 'EPERM', /cannot verify TLS/, `remux ${url}`);
+  }
+  t.equal(raw.connections, 0, 'the unverified peer got no connection');
+  await rejectsTyped(t, Decoder.open(`gophers://127.0.0.1:${raw.port}/9/a.ts`, { timeoutMs: 1500, options: { tls_verify: 0 } }), null, null,
+    'control: with tls_verify: 0 it connects (the fake server sends nothing)');
+  t.ok(raw.connections > 0, `control: the peer was reached (${raw.connections})`);
+});
+
+t.test('(k) remux uploads verify their TLS peer (https output)', async (t) => {
+  const src = await fixtures.mpegts10s();
+  const sink = await serve(t, { tls: cert, routes: {} });
+  await rejectsTyped(t, remux(src, `${sink.origin}/upload.ts`, { format: 'mpegts', timeoutMs: 5000 }), 'EIO', null, 'self-signed upload target');
+  t.equal(sink.requests, 0, 'no request (and no media byte) reached the unverified server');
+});
+
+t.test('(l) tls_verify takes the words libav does not: false/off mean 0 on every connection', async (t) => {
+  const src = await fixtures.mpegts10s();
+  const srv = await serve(t, { dir: path.dirname(src), tls: cert });
+  const url = `${srv.origin}/${path.basename(src)}`;
+  for (const v of [0, '0', 'false', 'off', false]) {
+    const dec = await Decoder.open(url, { options: { tls_verify: v }, timeoutMs: 5000 });
+    t.ok(dec.streams.length > 0, `tls_verify ${JSON.stringify(v)}: opened without verification, as asked`);
+    await dec.close();
+  }
+  await rejectsTyped(t, Decoder.open(url, { options: { tls_verify: 'true' }, timeoutMs: 5000 }), 'EIO', null, "tls_verify 'true' verifies");
+});
+
+t.test("(m) a caller's protocol_blacklist still applies", async (t) => {
+  const src = await fixtures.mpegts10s();
+  await rejectsTyped(t, Decoder.open(src, { options: { protocol_blacklist: 'file' } }), null, null, 'file blacklisted: the path is not opened');
+  t.equal(await decodeAll(src, { options: { protocol_blacklist: 'http' } }), await countFrames(src, 'v:0'), 'control: another blacklist leaves the file readable');
+});
+
 endsWithZeroLive(t);

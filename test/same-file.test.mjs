@@ -35,6 +35,10 @@ const spellings = {
   'a symlink to it (as input)': [path.join(dir, 'sym.mp4'), input],
   'a hard link to it': [input, path.join(dir, 'hard.mp4')],
   'a path through a symlinked directory': [input, path.join(dir, 'sub', 'up', 'in.mp4')],
+  'a cache: wrapper': [`cache:${input}`, input],
+  'an async:file: wrapper': [`async:file:${input}`, input],
+  'a subfile wrapper': [`subfile,,start,0,end,0,,:${input}`, input],
+  'one part of a concat: list': [`concat:${path.join(dir, 'hard.mp4')}|${input}`, input],
 };
 
 for (const [name, [from, to]] of Object.entries(spellings)) {

@@ -97,6 +97,12 @@ export class FileStore implements SegmentStore {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       throw e;
     }
+    if (!(await this.#stillInside(dir))) {
+      // A directory was swapped for a link between the check and the write:
+      // take back what landed outside, and refuse.
+      await fsp.rm(file, { force: true }).catch(() => {});
+      throw linkError('FileStore.put', key, dir);
+    }
     if (this.#fsync) await syncDir(dir);
   }
 
@@ -113,6 +119,7 @@ export class FileStore implements SegmentStore {
       throw e;
     }
     try {
+      if (!(await this.#stillInside(path.dirname(file)))) throw linkError('FileStore.get', key, path.dirname(file));
       return await fh.readFile();
     } catch (e) {
       if (isMissing(e)) return null; // a directory at the key's path
@@ -145,6 +152,17 @@ export class FileStore implements SegmentStore {
     if (base && !(await this.#realDirs(dir, base, 'FileStore.list', false))) return out;
     await this.#walk(dir, base, prefix, out);
     return out.sort();
+  }
+
+  /**
+   * After the fact: `dir` still resolves to where it lies below the root.
+   * Node has no openat(), so a writer inside the root could swap a checked
+   * directory for a link before the file call; this catches it afterwards
+   * (docs/delivery/segment-stores.md: keep the root unwritable for others).
+   */
+  async #stillInside(dir: string): Promise<boolean> {
+    const [realRoot, realDir] = await Promise.all([fsp.realpath(this.root), fsp.realpath(dir).catch(() => null)]);
+    return realDir === path.join(realRoot, path.relative(this.root, dir));
   }
 
   /**

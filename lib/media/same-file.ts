@@ -21,6 +21,26 @@ export function localPath(url: string): string | null {
   return path.resolve(url);
 }
 
+/**
+ * Every local file `url` reads, through the wrapper protocols that read
+ * another URL (`cache:`, `async:`, `crypto:`/`crypto+`, `subfile,,…,:path`,
+ * each part of `concat:a|b`, the list file of `concatf:`): a wrapped input is
+ * still destroyed when the output is that file.
+ */
+export function localPaths(url: string, depth = 0): string[] {
+  if (depth > 8) return [];
+  const sub = /^subfile,.*?,:(.*)$/s.exec(url);
+  if (sub) return localPaths(sub[1]!, depth + 1);
+  const m = /^([A-Za-z][A-Za-z0-9.-]*)(\+|:)(.*)$/s.exec(url);
+  if (!m) return [path.resolve(url)];
+  const [, scheme, sep, rest] = m as unknown as [string, string, string, string];
+  if (sep === '+') return localPaths(rest, depth + 1); // crypto+file:, hls+file:
+  if (scheme === 'file') return [path.resolve(rest || '.')];
+  if (['cache', 'async', 'crypto', 'hls', 'concatf'].includes(scheme)) return localPaths(rest, depth + 1);
+  if (scheme === 'concat') return rest.split('|').flatMap((part) => localPaths(part, depth + 1));
+  return [];
+}
+
 async function identity(p: string): Promise<{ dev: number; ino: number } | null> {
   try {
     const s = await fsp.stat(p);
@@ -43,9 +63,13 @@ export async function realLocation(p: string): Promise<string> {
 
 /** True when URLs `a` and `b` name the same local file (or the same not-yet-existing path). */
 export async function sameFile(a: string, b: string): Promise<boolean> {
-  const pa = localPath(a);
   const pb = localPath(b);
-  if (pa === null || pb === null) return false;
+  if (pb === null) return false;
+  for (const pa of localPaths(a)) if (await samePath(pa, pb)) return true;
+  return false;
+}
+
+async function samePath(pa: string, pb: string): Promise<boolean> {
   const [ia, ib] = await Promise.all([identity(pa), identity(pb)]);
   if (ia && ib) return ia.dev === ib.dev && ia.ino === ib.ino;
   if (ia || ib) return false; // one exists, the other does not

@@ -18,7 +18,7 @@ import type { Frame } from '../media/frame.js';
 import { FileStore } from '../delivery/fs-store.js';
 import { MASTER_KEY, MPD_KEY, Presentation } from '../delivery/presentation.js';
 import { FFmpegError } from '../errors.js';
-import { localPath, realLocation } from '../media/same-file.js';
+import { localPaths, realLocation } from '../media/same-file.js';
 import * as path from 'node:path';
 import type { PresentationMode, SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { HwDeviceType } from '../../types/binding.js';
@@ -169,13 +169,13 @@ export function sharedTimeOffset(delays: readonly number[]): number {
  * before anything is written (FFmpegError 'EINVAL', like remux's same-file check).
  */
 async function refuseInputAmongOutputs(input: string, root: string, names: string[]): Promise<void> {
-  const p = localPath(input);
-  if (p === null) return;
-  const [file, dir] = await Promise.all([realLocation(p), realLocation(root)]);
-  const rel = path.relative(dir, file);
-  if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return;
-  if (names.includes(rel.split(path.sep)[0]!)) {
-    throw new FFmpegError(`transcode (${input}): Output same as Input: the output directory ${root} writes over it`, -22, 'EINVAL', 'transcode');
+  const dir = await realLocation(root);
+  for (const p of localPaths(input)) {
+    const rel = path.relative(dir, await realLocation(p));
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+    if (names.includes(rel.split(path.sep)[0]!)) {
+      throw new FFmpegError(`transcode (${input}): Output same as Input: the output directory ${root} writes over it`, -22, 'EINVAL', 'transcode');
+    }
   }
 }
 
