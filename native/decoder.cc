@@ -282,6 +282,10 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   void Receive(int si, std::vector<AVFrame*>& out, Failure& f) {
     AVCodecContext* c = dec_[si];
     AVStream* st = fmt_->streams[si];
+    // A frame-threaded decoder may hold more frames after one fails (most of
+    // all while flushing): keep receiving, but a decoder that only reports
+    // errors is left after a bounded number.
+    int errors = 0;
     for (;;) {
       AVFrame* fr = av_frame_alloc();
       if (!fr) return f.set(AVERROR(ENOMEM), "av_frame_alloc", url_);
@@ -291,6 +295,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
         if (!Fatal(r)) {
           decodeErrors_++;
+          if (++errors < 64) continue;
           return;
         }
         return f.set(r, "avcodec_receive_frame", url_ + " stream " + std::to_string(si));
