@@ -9,7 +9,9 @@
 #include "packet.h"
 #include "strand.h"
 
+#include <atomic>
 #include <cmath>
+#include <memory>
 
 namespace ffnode {
 
@@ -29,7 +31,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
                                         InstanceMethod<&Decoder::Interrupt>("interrupt"),
                                         InstanceMethod<&Decoder::Close>("close"),
                                         InstanceAccessor<&Decoder::Closed>("closed"),
-                                        InstanceAccessor<&Decoder::DecodeErrors>("decodeErrors")}));
+                                        InstanceAccessor<&Decoder::DecodeErrors>("decodeErrors"),
+                                        InstanceMethod<&Decoder::StreamDecodeErrors>("streamDecodeErrors")}));
   }
 
   explicit Decoder(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Decoder>(info), strand_(info.Env()) {
@@ -203,6 +206,9 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     session_.Disarm();
     dec_.assign(fmt_->nb_streams, nullptr);
     flushed_.assign(fmt_->nb_streams, false);
+    // Sized once, read from JS only after open resolved, kept until destruction.
+    streamErrors_.reset(new std::atomic<int64_t>[fmt_->nb_streams]());
+    nStreamErrors_ = fmt_->nb_streams;
     if (!decode) return;
     for (unsigned i = 0; i < fmt_->nb_streams; i++) {
       AVStream* st = fmt_->streams[i];
@@ -273,7 +279,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     }
     if (r < 0 && r != AVERROR_EOF) {
       if (Fatal(r)) return f.set(r, "avcodec_send_packet", url_ + " stream " + std::to_string(si));
-      decodeErrors_++;  // this packet is lost; the stream goes on, as in the ffmpeg CLI
+      CountError(si);  // this packet is lost; the stream goes on, as in the ffmpeg CLI
       return;
     }
     Receive(si, out, f);
@@ -294,7 +300,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
         av_frame_free(&fr);
         if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
         if (!Fatal(r)) {
-          decodeErrors_++;
+          CountError(si);
           if (++errors < 64) continue;
           return;
         }
@@ -563,6 +569,18 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   Napi::Value Closed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), closing_); }
   // Packets or frames the decoders rejected and that were skipped.
   Napi::Value DecodeErrors(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), static_cast<double>(decodeErrors_.load())); }
+  // The same, for one stream: a caller can tell a dead audio track from a few bad video packets.
+  Napi::Value StreamDecodeErrors(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "Decoder.streamDecodeErrors: expected a stream index");
+    int64_t si = info[0].As<Napi::Number>().Int64Value();
+    if (!opened_ || si < 0 || static_cast<uint64_t>(si) >= nStreamErrors_) return Napi::Number::New(env, 0);
+    return Napi::Number::New(env, static_cast<double>(streamErrors_[si].load()));
+  }
+  void CountError(int si) {
+    decodeErrors_++;
+    if (si >= 0 && static_cast<unsigned>(si) < nStreamErrors_) streamErrors_[si]++;
+  }
 
   Strand strand_;
   Lifetime life_;
@@ -577,6 +595,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   std::atomic<bool> interrupted_{false};
   InputSession session_{&Decoder::StoppedFn, this};  // interrupt, deadline, whitelists, TLS
   std::atomic<int64_t> decodeErrors_{0};  // packets/frames skipped after a decode error
+  std::unique_ptr<std::atomic<int64_t>[]> streamErrors_;  // the same, per stream
+  unsigned nStreamErrors_ = 0;
   Failure pending_;  // a read error held back until the decoders are drained
   bool customIO_ = false;
   bool opening_ = false;

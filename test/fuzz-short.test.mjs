@@ -38,7 +38,10 @@ t.test('300 mutated inputs: 0 crashes, hangs, untyped errors, leaks', async (t) 
   for (const [target, n] of Object.entries(summary.perTarget)) if (target !== 'transcode') t.ok(n > 30, `${target} got ${n} inputs`);
   t.ok(summary.perTarget.transcode > 0, 'transcode ran too');
   t.ok(summary.typed > 0 && summary.ok > 0, 'the mutations reach both outcomes (real inputs and rejected ones)');
-  t.ok(summary.seconds < 40, `under 40 s (${summary.seconds} s)`);
+  // Only a guard against a runaway (a hang the harness missed): wall time on a
+  // loaded or ASan machine is several times a quiet one's (~20 s), so the
+  // bound is generous; the findings above are what this test checks.
+  t.ok(summary.seconds < 180, `under 180 s (${summary.seconds} s)`);
 });
 
 t.test('the harness catches a crash, a hang and an untyped error, and saves each with a repro line', async (t) => {

@@ -175,6 +175,8 @@ export declare class Decoder {
   readonly closed: boolean;
   /** packets or frames the decoders rejected (corrupt data, unsupported features) and that were skipped */
   readonly decodeErrors: number;
+  /** decodeErrors of one stream (0 for an unknown index or before open) */
+  streamDecodeErrors(streamIndex: number): number;
 }
 
 export interface ScalerOptions {

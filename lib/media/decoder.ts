@@ -168,6 +168,11 @@ export class Decoder {
   get decodeErrors(): number {
     return this.#native.decodeErrors;
   }
+  /** {@link decodeErrors} of one stream: tells a track that never decodes from a few bad packets elsewhere. */
+  streamDecodeErrors(streamIndex: number): number {
+    checkInt('Decoder.streamDecodeErrors', 'streamIndex', streamIndex, 0, LIMITS.maxStreamIndex);
+    return this.#native.streamDecodeErrors(streamIndex);
+  }
 
   /** Resolves a selector to a stream index. @throws RangeError when there is no such stream */
   streamIndex(sel: StreamSelector): number {

@@ -4,10 +4,14 @@
  * a frame): the segmenter cuts at keyframes, so any other GOP would give the
  * copied rung segment boundaries the encoded rungs don't share. Nor when the
  * source's timestamps jump (a copied rung can't be re-based like decoded
- * frames) or its sequence parameter set changes mid-stream (a new picture size
- * or format the rung's init segment and manifest entry wouldn't describe).
+ * frames) — by the timeline's rule: dts going back always, a gap ahead only
+ * in formats whose timestamps may be discontinuous (elsewhere, e.g. MP4, a
+ * gap is a variable-frame-rate pause the encoded rungs keep too) — or its
+ * sequence parameter set changes mid-stream (a new picture size or format the
+ * rung's init segment and manifest entry wouldn't describe).
  */
 import { Decoder } from '../media/decoder.js';
+import { DISCONTINUOUS_FORMATS } from './timeline.js';
 import type { ByteSource } from '../media/decoder.js';
 
 export interface PassthroughCheck {
@@ -25,6 +29,9 @@ export async function checkPassthrough(input: string | ByteSource, segmentDurati
     if (v.codec !== 'h264' && v.codec !== 'hevc') return { ok: false, reason: `the source is ${v.codec}, not H.264/HEVC` };
     const fps = v.frameRate ? v.frameRate[0] / v.frameRate[1] : 30;
     const tolerance = 0.5 / fps;
+    // The same rule as SourceTimeline: only these formats re-base a gap ahead.
+    const aheadIsJump = dec.info.format.split(',').some((f) => DISCONTINUOUS_FORMATS.has(f));
+    const far = Math.max(1, 10 / fps);
     const keys: number[] = [];
     let origin: number | null = null;
     let last = 0;
@@ -40,7 +47,7 @@ export async function checkPassthrough(input: string | ByteSource, segmentDurati
         if (problem) continue;
         if (p.dts !== null) {
           const d = (p.dts * p.timeBase[0]) / p.timeBase[1];
-          if (lastDts !== null && (d <= lastDts || d - lastDts > Math.max(1, 10 / fps)))
+          if (lastDts !== null && (d <= lastDts || (aheadIsJump && d - lastDts > far)))
             problem = `the source timestamps jump from ${lastDts.toFixed(3)} s to ${d.toFixed(3)} s (an encoder restart or a wrap); copied packets can't be re-based as decoded frames are`;
           lastDts = d;
         }

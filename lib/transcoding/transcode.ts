@@ -16,7 +16,7 @@ import type { ByteSource, DecoderOptions } from '../media/decoder.js';
 import { Decoder } from '../media/decoder.js';
 import type { Frame } from '../media/frame.js';
 import { FileStore } from '../delivery/fs-store.js';
-import { MASTER_KEY, MPD_KEY, Presentation } from '../delivery/presentation.js';
+import { initKey, MASTER_KEY, MPD_KEY, Presentation } from '../delivery/presentation.js';
 import { FFmpegError } from '../errors.js';
 import { localPaths, realLocation } from '../media/same-file.js';
 import * as path from 'node:path';
@@ -50,7 +50,12 @@ export interface TranscodeOptions {
   preset?: string;
   hwDevice?: HwDeviceType | 'auto';
   fallback?: 'software' | 'error';
-  /** audio rendition settings, or false for none */
+  /**
+   * audio rendition settings, or false for none. Left out, the source's audio
+   * (if any) gets a default rendition, and a source audio track that never
+   * decodes is dropped with a warning (video only). Given as an object, audio
+   * is required: such a track fails the job (FFmpegError 'INVALIDDATA').
+   */
   audio?: AudioOptions | false;
   /** what a slow variant does to a live input: wait (backpressure) or drop frames for that variant */
   slowVariantPolicy?: 'wait' | 'drop';
@@ -108,11 +113,15 @@ export interface TranscodeResult {
   /**
    * source timestamp jumps (encoder restart, wrap) that were re-based, with
    * their position in the output (seconds from its start); empty for a
-   * continuous source
+   * continuous source. At most the first 100 (a warning counts the rest).
    */
   discontinuities: Discontinuity[];
   /** source packets the decoder rejected and skipped (corrupt data); the job carried on */
   decodeErrors: number;
+  /**
+   * the renditions the manifests list: an audio rendition dropped because its
+   * source track never decoded is not here (see `warnings`)
+   */
   renditions: RenditionCounters[];
   /** manifest keys written to the store */
   manifests: string[];
@@ -268,6 +277,7 @@ async function run(
     const encoded = variants.filter((v) => !v.passthrough);
     const duration = dec.info.duration;
     let frames = 0;
+    let audioFrames = 0; // decoded, before the timeline: tells "never decoded" from "trimmed"
     let mediaTime = 0;
     let lastEmit = 0;
     const interval = o.progressInterval ?? 500;
@@ -339,7 +349,8 @@ async function run(
     async function consume(f: Frame, stream: number): Promise<void> {
       try {
         if (failure) return;
-        if (!timeline.fix(f, stream)) return; // audio overlapping audio already sent (a splice or a restart)
+        if (stream === srcAudio?.index) audioFrames++;
+        if (!timeline.fix(f, stream)) return; // audio overlapping audio already sent, or video whose pts did not increase
         if (stream === src!.index) await fanOut(f);
         else if (audio && stream === srcAudio?.index) await audio.queue.push(f.ref());
       } finally {
@@ -352,14 +363,30 @@ async function run(
     await Promise.all(workers);
     if (failure) throw failure;
     report(true);
+    timeline.finish();
     if (timeline.trimmedAudio > 0) {
       note(`source audio overlapped itself by ${timeline.trimmedAudio.toFixed(3)} s (at a splice or a timestamp jump, the old part's sound ran on past its last picture): asked to encode all of it, dropped the overlapping audio frames so the audio stays in sync with the pictures after it`);
     }
     const decodeErrors = dec.decodeErrors;
+    const videoErrors = dec.streamDecodeErrors(src.index);
     // Skipping bad packets must not turn an undecodable input into an empty "success".
-    if (frames === 0 && encoded.length > 0 && decodeErrors > 0) throw new FFmpegError(`transcode: no video frame could be decoded: the decoder rejected all ${decodeErrors} packets it was given`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
-    if (decodeErrors > 0) {
-      note(`the decoder rejected ${decodeErrors} source packet${decodeErrors === 1 ? '' : 's'} (corrupt or undecodable data): asked to decode the whole input, skipped ${decodeErrors === 1 ? 'it' : 'them'} and carried on as the ffmpeg CLI does, so the output lacks those frames or shows their damage`);
+    if (frames === 0 && encoded.length > 0 && videoErrors > 0) throw new FFmpegError(`transcode: no video frame could be decoded: the decoder rejected all ${videoErrors} packets of video stream #${src.index}`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
+    // Nor a dead audio track into a silent presentation nobody was told about.
+    const audioErrors = audio && srcAudio ? dec.streamDecodeErrors(srcAudio.index) : 0;
+    const audioDead = audio !== null && srcAudio !== undefined && audioFrames === 0 && audioErrors > 0;
+    if (audio && srcAudio && audioDead) {
+      const what = `the source audio stream #${srcAudio.index} (${srcAudio.codec}) could not be decoded: every one of its ${audioErrors} packet${audioErrors === 1 ? '' : 's'} was rejected by the decoder (corrupt or unsupported data)`;
+      if (typeof o.audio === 'object') throw new FFmpegError(`transcode: the options ask for an audio rendition (audio: {...}), but ${what}`, AVERROR_INVALIDDATA, 'INVALIDDATA', 'transcode');
+      note(
+        `audio rendition dropped: asked for an audio rendition (${audio.counters.id}, the default when \`audio\` is not set); produced none, the presentation is video only, because ${what}. ` +
+          'Set `audio: false` to ask for video only, or pass `audio: {...}` to make this an error',
+      );
+      // Its init segment was stored when it was announced; no manifest names it now.
+      if (segmentFormat === 'cmaf') await store.delete(initKey(audio.counters.id)).catch(() => {});
+    }
+    const otherErrors = decodeErrors - (audioDead ? audioErrors : 0);
+    if (otherErrors > 0) {
+      note(`the decoder rejected ${otherErrors} source packet${otherErrors === 1 ? '' : 's'} (corrupt or undecodable data): asked to decode the whole input, skipped ${otherErrors === 1 ? 'it' : 'them'} and carried on as the ffmpeg CLI does, so the output lacks those frames or shows their damage`);
     }
     await presentation.end();
     return {
@@ -367,7 +394,7 @@ async function run(
       warnings,
       discontinuities: timeline.discontinuities,
       decodeErrors,
-      renditions: [...variants.map((v) => v.counters), ...(audio ? [audio.counters] : [])],
+      renditions: [...variants.map((v) => v.counters), ...(audio && !audioDead ? [audio.counters] : [])],
       manifests: presentation.manifestKeys,
       // media time of the last frame's end (a one-frame video lasts one frame)
       duration: frames ? mediaTime + 1 / sourceFps : 0,
