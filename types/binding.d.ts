@@ -276,6 +276,44 @@ export declare class Remuxer {
   readonly closed: boolean;
 }
 
+/** One output stream of a Remuxer: what a Decoder's StreamInfo (or an Encoder) gives. */
+export interface RemuxerStream {
+  /** codec parameters, e.g. a Decoder StreamInfo (extradata included) */
+  parameters: CodecParameters;
+  /** time base of the packets written to this stream (a packet's own timeBase wins when set) */
+  timeBase: Rational;
+  /** nominal frame rate: numbers packets without timestamps, and is stored in the container */
+  frameRate?: Rational | null;
+}
+export interface RemuxerOpenOptions {
+  /** muxer name ('mp4', 'matroska', 'mpegts', ...); default: guessed from the output's extension */
+  format?: string;
+  streams: RemuxerStream[];
+  /** muxer and protocol AVOptions; unknown names fail the open */
+  options?: AVOptions;
+  /**
+   * Crash-safe output (default true for mp4/mov and matroska/webm): fragmented
+   * MP4 (`movflags=+frag_keyframe+empty_moov+default_base_moof` unless
+   * `options.movflags` is given) or Matroska clusters of at most 1 s, each
+   * flushed to the file as it is completed, so a killed process leaves a
+   * playable file. false: a classic mp4 (moov written by close()).
+   */
+  fragmented?: boolean;
+  /** keep the packets' timestamps; by default the output starts at 0 (the first packet written) */
+  copyTs?: boolean;
+  /** ms without progress before a blocked write fails ETIMEDOUT (default 15000 for network outputs, else none) */
+  timeoutMs?: number;
+}
+export interface RemuxerResult { packets: number; bytes: number; streams: { index: number; packets: number; bsf: string | null }[] }
+export declare class RemuxWriter {
+  constructor();
+  open(output: string, opts: RemuxerOpenOptions): Promise<void>;
+  write(packet: Packet): Promise<void>;
+  interrupt(): void;
+  close(): Promise<RemuxerResult>;
+  readonly closed: boolean;
+}
+
 export interface SegmenterStream { parameters: CodecParameters; timeBase: Rational }
 export interface SegmenterOptions {
   format: 'cmaf' | 'mpegts';
@@ -307,7 +345,7 @@ export declare class Segmenter {
 export interface Binding {
   Frame: typeof Frame; Packet: typeof Packet; FramePool: typeof FramePool;
   Decoder: typeof Decoder; Scaler: typeof Scaler; Resampler: typeof Resampler;
-  Encoder: typeof Encoder; Remuxer: typeof Remuxer; Segmenter: typeof Segmenter;
+  Encoder: typeof Encoder; Remuxer: typeof Remuxer; RemuxWriter: typeof RemuxWriter; Segmenter: typeof Segmenter;
   stats(): NativeStats;
   setErrorClass(ctor: new (message: string, code: number, name: string, op: string) => Error): void;
   versions(): Versions;
