@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Decoder, Remuxer, FFmpegError, Packet, stats } from 'ffnode';
 import { fixtures, ffprobe, countFrames } from './helpers/media.mjs';
@@ -202,5 +203,26 @@ for (const ext of ['mp4', 'mkv']) {
     t.equal(countFrames(full, 'a:0'), countFrames(src, 'a:0'), 'and every audio frame');
   });
 }
+
+t.test('workers terminated mid-recording: the process lives, nothing of theirs shows here', async (t) => {
+  const job = path.join(path.dirname(child), 'worker-job.mjs');
+  const wdir = fs.mkdtempSync(path.join(dir, 'workers-'));
+  await Promise.all(
+    [0, 1, 2].map(async (i) => {
+      fs.mkdirSync(path.join(wdir, String(i)));
+      const w = new Worker(job, { workerData: { kind: 'record', file: fixtures.h264aac10s(), tsFile: fixtures.mpegts10s(), dir: path.join(wdir, String(i)) } });
+      let error = null;
+      w.on('error', (e) => (error = e));
+      const exited = new Promise((r) => w.once('exit', r));
+      await new Promise((r) => w.once('message', r)); // a write is in flight
+      await new Promise((r) => setTimeout(r, 20 * i));
+      await w.terminate();
+      await exited;
+      t.equal(error, null, `worker ${i} ended without an error`);
+    }),
+  );
+  const s = stats();
+  t.equal(s.objects, 0, 'no live objects in this thread');
+});
 
 endsWithZeroLive(t);

@@ -1,5 +1,5 @@
 // Worker side of test/workers.test.mjs: loads ffnode and keeps native work in
-// flight (decode, byte-source decode, transcode, remux) until terminated.
+// flight (decode, byte-source decode, transcode, remux, Remuxer recording) until terminated.
 // Posts 'busy' once the first operation is under way, so the parent can
 // terminate it mid-operation; 'require' jobs are terminated while loading.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -44,6 +44,21 @@ switch (kind) {
       const p = ff.remux(file, path.join(dir, `r${i % 2}.mkv`));
       busy();
       await p;
+    }
+  case 'record': // a Remuxer recording packets, never closed: teardown frees it
+    for (let i = 0; ; i++) {
+      const dec = await ff.Decoder.open(tsFile, { decode: false });
+      const rec = await ff.Remuxer.open(path.join(dir, `rec${i % 2}.mp4`), {
+        streams: dec.streams.map((s) => ({ parameters: s, timeBase: s.timeBase })),
+      });
+      for (let p; (p = await dec.readPacket()); ) {
+        const w = rec.write(p);
+        p.free();
+        busy();
+        await w;
+      }
+      await rec.close();
+      await dec.close();
     }
   case 'transcode':
     for (let i = 0; ; i++) {
