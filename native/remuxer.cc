@@ -634,14 +634,19 @@ class RemuxWriter : public Napi::ObjectWrap<RemuxWriter> {
       check::typeError(env, where, "options", "an object", info.Length() > 1 ? info[1] : env.Undefined());
     Napi::Object o = info[1].As<Napi::Object>();
     auto job = job_;
-    job->output = info[0].As<Napi::String>().Utf8Value();
-    job->subject = job->output;
-    job->outFormat = check::stringField(env, where, o, "format", "");
+    std::string output = info[0].As<Napi::String>().Utf8Value();
+    // Every scalar first: nothing is kept from an open() that throws.
+    bool copyTs = check::booleanField(env, where, o, "copyTs", false);
+    Napi::Value fv = o.Get("fragmented");
+    int fragmented = check::absent(fv) ? -1 : check::boolean(env, where, "fragmented", fv) ? 1 : 0;
+    double timeoutMs = check::numberField(env, where, o, "timeoutMs", 0, 7 * 24 * 3600 * 1000.0, isNetworkUrl(output) ? 15000 : 0);
+    std::string outFormat = check::stringField(env, where, o, "format", "");
     Napi::Value sv = o.Get("streams");
     if (!sv.IsArray() || sv.As<Napi::Array>().Length() == 0) check::typeError(env, where, "streams", "a non-empty array", sv);
     Napi::Array a = sv.As<Napi::Array>();
     if (a.Length() > 64) throw Napi::RangeError::New(env, "Remuxer.open: at most 64 streams");
     std::vector<WriterJob::Stream> streams;
+    AVDictionary* muxOpts = nullptr;
     auto freeAll = [&streams] {
       for (WriterJob::Stream& s : streams) avcodec_parameters_free(&s.par);
     };
@@ -663,17 +668,18 @@ class RemuxWriter : public Napi::ObjectWrap<RemuxWriter> {
         Napi::Value fr = so.Get("frameRate");
         if (!check::absent(fr)) streams.back().fr = check::rational(env, where, field + ".frameRate", fr);
       }
-      if (check::optionsObject(env, where, "options", o.Get("options"))) toDict(env, o.Get("options"), &job->muxOpts);
+      if (check::optionsObject(env, where, "options", o.Get("options"))) toDict(env, o.Get("options"), &muxOpts);
     } catch (...) {
       freeAll();
-      av_dict_free(&job->muxOpts);
+      av_dict_free(&muxOpts);
       throw;
     }
+    job->output = job->subject = output;
+    job->outFormat = outFormat;
+    job->muxOpts = muxOpts;
     job->streams = std::move(streams);
-    job->copyTs = check::booleanField(env, where, o, "copyTs", false);
-    Napi::Value fv = o.Get("fragmented");
-    if (!check::absent(fv)) job->fragmented = check::boolean(env, where, "fragmented", fv) ? 1 : 0;
-    double timeoutMs = check::numberField(env, where, o, "timeoutMs", 0, 7 * 24 * 3600 * 1000.0, isNetworkUrl(job->output) ? 15000 : 0);
+    job->copyTs = copyTs;
+    job->fragmented = fragmented;
     job->session.SetTimeoutUs(static_cast<int64_t>(timeoutMs * 1000));
     openCalled_ = true;
     nStreams_ = static_cast<int>(job->streams.size());
