@@ -50,3 +50,60 @@ export function closed(socket, ms) {
     socket.on('error', () => {});
   });
 }
+
+/**
+ * A minimal scripted RTMP client for hostile/edge tests: handshake, then
+ * commands/media written with our ChunkWriter; replies parsed with ChunkParser.
+ */
+export async function rtmpClient(port, { ChunkWriter, ChunkParser, decodeAmf0, encodeAmf0 }) {
+  const s = await rawSocket(port);
+  s.on('error', () => {});
+  const w = new ChunkWriter();
+  const replies = [];
+  let waiters = [];
+  const parser = new ChunkParser((m) => {
+    const v = m.type === 20 ? decodeAmf0(m.payload) : null;
+    replies.push({ ...m, amf: v });
+    waiters = waiters.filter((f) => !f());
+  });
+  let hsBuf = Buffer.alloc(0);
+  let hsDone = false;
+  const hsReady = new Promise((resolve) => {
+    s.on('data', (d) => {
+      if (hsDone) return parser.push(d);
+      hsBuf = Buffer.concat([hsBuf, d]);
+      if (hsBuf.length >= 3073) {
+        hsDone = true;
+        s.write(hsBuf.subarray(1, 1537)); // C2 = S1
+        resolve();
+        if (hsBuf.length > 3073) parser.push(hsBuf.subarray(3073));
+      }
+    });
+  });
+  s.write(Buffer.concat([Buffer.from([3]), Buffer.alloc(1536, 1)]));
+  await hsReady;
+  const api = {
+    socket: s,
+    replies,
+    send(csid, type, streamId, payload, timestamp = 0) { s.write(w.write({ csid, type, streamId, timestamp, payload })); },
+    command(streamId, ...v) { api.send(3, 20, streamId, encodeAmf0(...v)); },
+    /** resolves with the first reply matching pred (or null after ms) */
+    waitFor(pred, ms = 3000) {
+      return new Promise((resolve) => {
+        const hit = replies.find(pred);
+        if (hit) return resolve(hit);
+        const t = setTimeout(() => resolve(null), ms);
+        waiters.push(() => { const h = replies.find(pred); if (h) { clearTimeout(t); resolve(h); return true; } return false; });
+      });
+    },
+    async publish(app, name) {
+      api.command(0, 'connect', 1, { app });
+      await api.waitFor((m) => m.amf?.[0] === '_result' && m.amf[1] === 1);
+      api.command(0, 'createStream', 2, null);
+      await api.waitFor((m) => m.amf?.[0] === '_result' && m.amf[1] === 2);
+      api.command(1, 'publish', 3, null, name, 'live');
+      return api.waitFor((m) => m.amf?.[0] === 'onStatus');
+    },
+  };
+  return api;
+}

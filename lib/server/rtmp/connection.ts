@@ -246,6 +246,9 @@ export class RtmpConnection extends EventEmitter {
         }
       },
     });
+    // a consumer that attached no 'error' listener must not crash the process when a
+    // publisher breaks the protocol: the error is also emitted on the connection
+    this.out.on('error', () => {});
     this.publishing = true;
     this.emit('publish', { ...req, stream: this.out } satisfies PublishEvent);
   }
