@@ -110,6 +110,21 @@ t.test('a slow consumer pauses the publisher (bounded buffer), then every frame 
   t.equal((await pub.done).code, 0);
 });
 
+t.test('a player (play command) is told this server only accepts publishers', async (t) => {
+  const { server, errors } = serve(t, { handshakeTimeoutMs: 5000 });
+  const port = await server.listen(0);
+  const c = await rtmpClient(port, lib);
+  c.command(0, 'connect', 1, { app: 'live' });
+  await c.waitFor((m) => m.amf?.[0] === '_result');
+  c.command(0, 'createStream', 2, null);
+  await c.waitFor((m) => m.amf?.[1] === 2);
+  c.command(1, 'play', 3, null, 'cam1');
+  const st = await c.waitFor((m) => m.amf?.[0] === 'onStatus');
+  t.equal(st?.amf[3].code, 'NetStream.Play.Failed');
+  t.ok(await closed(c.socket, 2000), 'closed at once, not after the timeout');
+  t.ok(errors.some((e) => e.errorName === 'EREFUSED'));
+});
+
 t.test('maxConnections refuses sockets beyond it', async (t) => {
   const { server, errors } = serve(t, { maxConnections: 2, handshakeTimeoutMs: 2000 });
   const port = await server.listen(0);

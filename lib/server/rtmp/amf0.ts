@@ -19,7 +19,13 @@ function bad(msg: string): RtmpError {
   return new RtmpError(`AMF0: ${msg}`, 'INVALIDDATA', 'amf0.decode');
 }
 
-/** Decodes every AMF0 value in `buf`; throws RtmpError on malformed or over-limit input. */
+/**
+ * Decodes every AMF0 value in `buf`; throws RtmpError ('INVALIDDATA') on
+ * malformed or over-limit input, never reads past `buf` or allocates more than it holds.
+ *
+ * @example
+ * decodeAmf0(encodeAmf0('connect', 1, { app: 'live' })); // ['connect', 1, { app: 'live' }]
+ */
 export function decodeAmf0(buf: Buffer, limits: AmfLimits = {}): AmfValue[] {
   const maxDepth = limits.maxDepth ?? 16;
   const maxValues = limits.maxValues ?? 10_000;

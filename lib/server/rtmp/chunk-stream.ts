@@ -54,6 +54,10 @@ function fail(msg: string, name = 'INVALIDDATA'): RtmpError {
  * each complete message. Set Chunk Size and Abort are applied here (they change
  * how the following bytes parse) and also delivered. Throws RtmpError on
  * malformed input or a broken limit; after a throw the parser is unusable.
+ *
+ * @example
+ * const parser = new ChunkParser((m) => console.log(m.type, m.payload.length), { maxMessageLength: 4 << 20 });
+ * socket.on('data', (d) => parser.push(d)); // wrap in try/catch: RtmpError ends the connection
  */
 export class ChunkParser {
   /** bytes consumed in total (for Acknowledgement) */

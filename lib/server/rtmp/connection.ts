@@ -206,6 +206,11 @@ export class RtmpConnection extends EventEmitter {
       case 'closeStream':
         this.endPublish();
         return;
+      case 'play':
+        // a player on a publish-only server: say so instead of leaving it to time out
+        this.status('error', 'NetStream.Play.Failed', 'this server accepts publishers only');
+        this.fail(new RtmpError('play is not served (publish only)', 'EREFUSED', 'rtmp.command'), true);
+        return;
       default:
         return; // _checkbw, getStreamLength, ...: a publisher needs no answer
     }

@@ -33,12 +33,17 @@ export function unsupportedCodec(type: number, payload: Buffer): string | null {
 
 /**
  * Turns RTMP media messages into an FLV byte stream (header, then tags each
- * followed by its PreviousTagSize). Timestamps are rebased so the first tag is
- * at 0 (a publisher resuming a session may start at any value).
+ * followed by its PreviousTagSize). Timestamps are kept as the publisher sent
+ * them (32-bit ms): rebasing on the first tag would wrap an audio tag that
+ * arrives slightly earlier than the first video tag to ~49 days.
+ *
+ * @example
+ * const flv = new FlvWriter();
+ * out.push(...flv.metadata({ videocodecid: 7, audiocodecid: 10 }));
+ * out.push(...flv.media(9, 0, videoPayload)); // throws RtmpError 'EUNSUPPORTED' for e.g. enhanced-RTMP HEVC
  */
 export class FlvWriter {
   private headerDone = false;
-  private base: number | null = null;
   private hasAudio = true;
   private hasVideo = true;
 
@@ -65,8 +70,7 @@ export class FlvWriter {
     if (why) throw new RtmpError(why, 'EUNSUPPORTED', 'rtmp.flv');
     const out: Buffer[] = [];
     if (!this.headerDone) out.push(this.header());
-    if (this.base === null) this.base = timestamp;
-    out.push(this.tag(type, (timestamp - this.base) >>> 0, payload));
+    out.push(this.tag(type, timestamp >>> 0, payload));
     return out;
   }
 
