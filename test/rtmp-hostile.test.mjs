@@ -125,6 +125,24 @@ t.test('a player (play command) is told this server only accepts publishers', as
   t.ok(errors.some((e) => e.errorName === 'EREFUSED'));
 });
 
+t.test('after a long consumer pause the idle timeout still ends a publisher that went silent', async (t) => {
+  const { server } = serve(t, { highWaterMark: 1024, idleTimeoutMs: 400 });
+  const port = await server.listen(0);
+  const ev = new Promise((r) => server.once('publish', r));
+  const c = await rtmpClient(port, lib);
+  await c.publish('live', 'pause');
+  const { stream } = await ev;
+  for (let i = 0; i < 50; i++) c.send(6, 9, 1, Buffer.concat([Buffer.from([0x27, 1, 0, 0, 0]), Buffer.alloc(2000, i)]), i * 40);
+  await sleep(1200); // three idle periods while we hold the publisher: must survive
+  t.notOk(c.socket.destroyed, 'not closed while paused by us');
+  let bytes = 0;
+  stream.on('data', (d) => { bytes += d.length; });
+  const t0 = Date.now();
+  t.ok(await closed(c.socket, 3000), 'closed once silent');
+  t.ok(bytes > 50 * 2000, `all media delivered (${bytes} bytes)`);
+  t.ok(Date.now() - t0 >= 300, `by the idle timeout (${Date.now() - t0} ms)`);
+});
+
 t.test('maxConnections refuses sockets beyond it', async (t) => {
   const { server, errors } = serve(t, { maxConnections: 2, handshakeTimeoutMs: 2000 });
   const port = await server.listen(0);

@@ -66,6 +66,7 @@ export class RtmpConnection extends EventEmitter {
   private ackWindow = 0;
   private ackedAt = 0;
   private backpressure = false;
+  private gating = false;
   private readonly opts: Required<Omit<RtmpConnectionOptions, 'limits'>> & { limits: ChunkLimits };
 
   constructor(readonly socket: Socket, private readonly gate: PublishGate, options: RtmpConnectionOptions = {}) {
@@ -80,9 +81,15 @@ export class RtmpConnection extends EventEmitter {
     this.parser = new ChunkParser((m) => this.onMessage(m), this.opts.limits);
     this.hsTimer = setTimeout(() => this.fail(new RtmpError(`no connect within ${this.opts.handshakeTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.handshake')), this.opts.handshakeTimeoutMs);
     socket.setNoDelay(true);
-    socket.setTimeout(this.opts.idleTimeoutMs, () => {
-      if (!this.backpressure) this.fail(new RtmpError(`idle for ${this.opts.idleTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.connection'));
+    // 'on', not setTimeout's callback (a once-listener): the timeout must keep working after
+    // it fired while we held the publisher
+    socket.on('timeout', () => {
+      // silence we caused (paused for a slow consumer or a slow gate) is not idleness; re-arm,
+      // since a fired socket timeout restarts only on new activity, which a paused socket has none of
+      if (this.backpressure || this.gating) socket.setTimeout(this.opts.idleTimeoutMs);
+      else this.fail(new RtmpError(`idle for ${this.opts.idleTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.connection'));
     });
+    socket.setTimeout(this.opts.idleTimeoutMs);
     socket.on('data', (d: Buffer) => this.onData(d));
     socket.on('error', (e) => this.fail(new RtmpError(`socket: ${e.message}`, 'EIO', 'rtmp.connection', { cause: e })));
     socket.on('close', () => this.finish());
@@ -227,12 +234,17 @@ export class RtmpConnection extends EventEmitter {
     if (!this.app || !name || /[^\w.\-/]/.test(req.path) || req.path.includes('..')) reason = `bad stream path '${req.path}'`;
     else {
       this.socket.pause(); // no media before the gate answers
+      this.gating = true;
       try {
         reason = await this.gate(req);
       } catch (e) {
         reason = `refused: ${(e as Error)?.message ?? e}`;
       }
-      if (!this.closed) this.socket.resume();
+      this.gating = false;
+      if (!this.closed) {
+        this.socket.setTimeout(this.opts.idleTimeoutMs);
+        this.socket.resume();
+      }
     }
     if (this.closed) return;
     if (reason) {
@@ -247,6 +259,7 @@ export class RtmpConnection extends EventEmitter {
       read: () => {
         if (this.backpressure && !this.closed) {
           this.backpressure = false;
+          this.socket.setTimeout(this.opts.idleTimeoutMs); // the idle clock restarts when we read again
           this.socket.resume();
         }
       },
