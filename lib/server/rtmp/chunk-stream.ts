@@ -40,7 +40,8 @@ interface CsState {
   /** timestamp field of the last header: the delta a fmt-3 new message adds */
   delta: number;
   extended: boolean;
-  payload: Buffer | null;
+  /** received slices of the message being reassembled (null: none in progress); memory follows the bytes actually sent, not the announced length */
+  payload: Buffer[] | null;
   received: number;
 }
 
@@ -94,7 +95,7 @@ export class ChunkParser {
       if (this.cur) {
         const n = Math.min(this.curLeft, data.length - pos);
         const st = this.cur;
-        data.copy(st.payload!, st.received, pos, pos + n);
+        st.payload!.push(Buffer.from(data.subarray(pos, pos + n))); // a copy: never pin the socket's buffer
         st.received += n;
         this.curLeft -= n;
         pos += n;
@@ -175,7 +176,7 @@ export class ChunkParser {
       if (this.buffered + st.length > this.maxBufferedBytes) {
         throw fail(`more than ${this.maxBufferedBytes} bytes in partial messages`, 'ELIMIT');
       }
-      st.payload = Buffer.allocUnsafe(st.length);
+      st.payload = [];
       st.received = 0;
       this.buffered += st.length;
     }
@@ -185,7 +186,8 @@ export class ChunkParser {
   }
 
   private complete(st: CsState): void {
-    const payload = st.payload!;
+    const parts = st.payload!;
+    const payload = parts.length === 1 ? parts[0] : Buffer.concat(parts, st.length);
     st.payload = null;
     this.buffered -= st.length;
     const m: RtmpMessage = { csid: st.csid, type: st.type, streamId: st.streamId, timestamp: st.timestamp, payload };
