@@ -8,11 +8,15 @@
 //   rss    — the process RSS must stay under --rss-mib
 // Reproduce one input with `--seed S --iter N` (every iteration's RNG derives
 // from seed and index). Usage:
-//   node scripts/fuzz-rtmp.mjs [--iterations 1000000] [--seed 1] [--iter N] [--json]
+//   node scripts/fuzz-rtmp.mjs [--iterations 1000000] [--seed 1] [--iter N] [--session FILE] [--json]
+// With findings, the capture is saved and the summary prints the exact reproduce command.
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -26,6 +30,7 @@ function args() {
     iterMs: Number(get('--iter-ms', 2000)),
     rssMiB: Number(get('--rss-mib', 512)),
     json: a.includes('--json'),
+    session: get('--session', ''), // a saved capture: exact reproduction of a finding
     inject: get('--inject', ''), // 'crash' | 'hang': proves the harness catches them (every 1000th iteration)
   };
 }
@@ -79,11 +84,16 @@ async function loadLib() {
 }
 
 /** Builds the seed corpus: the captured session (or a synthetic one) split into parts. */
-async function seeds(lib) {
+async function seeds(lib, sessionFile) {
   const { captureFfmpegPublish } = await import('./rtmp-capture.mjs');
   let session = null;
   let source = 'ffmpeg';
-  try { session = await captureFfmpegPublish({ RtmpServer: lib.RtmpServer, seconds: 1 }); } catch { session = null; }
+  if (sessionFile && fs.existsSync(sessionFile)) {
+    session = fs.readFileSync(sessionFile);
+    source = sessionFile;
+  } else {
+    try { session = await captureFfmpegPublish({ RtmpServer: lib.RtmpServer, seconds: 1 }); } catch { session = null; }
+  }
   if (!session) {
     source = 'synthetic';
     const w = new lib.ChunkWriter();
@@ -200,7 +210,7 @@ async function workerMain() {
 async function main() {
   const o = args();
   const lib = await loadLib();
-  const corpus = await seeds(lib);
+  const corpus = await seeds(lib, o.session);
   if (o.iter !== undefined) {
     const res = await runOne(lib, corpus, o.seed, o.iter, o.inject);
     console.log(JSON.stringify({ iter: o.iter, seed: o.seed, ...res }));
@@ -242,11 +252,18 @@ async function main() {
     else { total.crash++; total.crashes.push({ iter: result.at, message: `worker died: ${result.workerError?.message}` }); next = result.at + 1; await w.terminate(); }
   }
   maxRss = Math.max(maxRss, process.memoryUsage().rss);
+  let sessionFile = o.session || null;
+  if ((total.crash || total.hang) && !sessionFile) {
+    // ffmpeg's capture varies slightly run to run: keep the one these findings came from
+    sessionFile = path.join(os.tmpdir(), `fuzz-rtmp-session-${process.pid}.bin`);
+    fs.writeFileSync(sessionFile, corpus.session);
+  }
   const summary = {
     iterations: o.iterations, seed: o.seed, seedSource: corpus.source, seedBytes: corpus.session.length,
     ok: total.ok, typed: total.typed, crash: total.crash, hang: total.hang, perTarget: total.perTarget,
     connectionsPublished: total.published,
     maxRssMiB: Math.round(maxRss / 1048576), rssBoundMiB: o.rssMiB, rssOk: maxRss / 1048576 <= o.rssMiB,
+    sessionFile, reproduce: sessionFile ? `node scripts/fuzz-rtmp.mjs --seed ${o.seed} --session ${sessionFile} --iter N` : null,
     seconds: Math.round((performance.now() - t0) / 100) / 10, crashes: total.crashes.slice(0, 10), hangs: total.hangs.slice(0, 10),
   };
   console.log(o.json ? JSON.stringify(summary) : JSON.stringify(summary, null, 2));

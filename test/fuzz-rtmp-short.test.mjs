@@ -2,6 +2,7 @@
 // handshake/chunk/AMF/connection inputs end in success or an RtmpError — no
 // crash, hang or unbounded RSS. Injected crashes and hangs prove the harness sees them.
 import t from 'tap';
+import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { root } from './helpers/media.mjs';
@@ -30,7 +31,10 @@ t.test('the harness counts an injected crash and an injected hang', async (t) =>
   const c = fuzz(['--iterations', '2000', '--seed', '11', '--inject', 'crash']);
   t.equal(c.summary.crash, 2);
   t.equal(c.status, 1);
+  t.match(c.summary.reproduce, /--session \S+fuzz-rtmp-session-\d+\.bin --iter N/, 'the capture is saved for an exact reproduction');
+  fs.rmSync(c.summary.sessionFile, { force: true });
   const h = fuzz(['--iterations', '1500', '--seed', '11', '--inject', 'hang', '--iter-ms', '400']);
+  fs.rmSync(h.summary.sessionFile, { force: true });
   t.equal(h.summary.hang, 1);
   t.same(h.summary.hangs, [999], 'the hanging iteration is named, the rest still ran');
   t.equal(h.status, 1);
