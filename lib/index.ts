@@ -54,3 +54,5 @@ export { stats, versions, setLogLevel } from './stats.js';
 export type { Versions } from './stats.js';
 export type { Stats } from './stats.js';
 export type { Rational, AVOptions, MediaType, VideoFrameInit, AudioFrameInit, PacketInit } from '../types/binding.js';
+export { RtmpServer, RtmpConnection, RtmpError, ChunkParser, ChunkWriter, RTMP_MESSAGE_TYPES, decodeAmf0, encodeAmf0, Handshake, FlvWriter, unsupportedCodec } from './server/rtmp/index.js';
+export type { RtmpServerOptions, RtmpConnectionOptions, PublishRequest, PublishEvent, PublishGate, RtmpMessage, ChunkLimits, AmfValue, AmfObject, AmfLimits } from './server/rtmp/index.js';

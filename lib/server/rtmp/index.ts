@@ -1,0 +1,11 @@
+export { RtmpServer } from './server.js';
+export type { RtmpServerOptions } from './server.js';
+export { RtmpConnection } from './connection.js';
+export type { RtmpConnectionOptions, PublishRequest, PublishEvent, PublishGate } from './connection.js';
+export { RtmpError } from './errors.js';
+export { ChunkParser, ChunkWriter, MSG as RTMP_MESSAGE_TYPES } from './chunk-stream.js';
+export type { RtmpMessage, ChunkLimits } from './chunk-stream.js';
+export { decodeAmf0, encodeAmf0 } from './amf0.js';
+export type { AmfValue, AmfObject, AmfLimits } from './amf0.js';
+export { Handshake } from './handshake.js';
+export { FlvWriter, unsupportedCodec } from './flv.js';
