@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { prng } from './fuzz/mutate.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -35,16 +36,10 @@ function args() {
   };
 }
 
-// mulberry32 over a hash of (seed, index): any iteration is reproducible alone
+// mulberry32 (shared with the media fuzzer) over a hash of (seed, index):
+// any iteration is reproducible alone
 function rng(seed, index) {
-  let s = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return prng((Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(index + 1, 0xc2b2ae35)) >>> 0);
 }
 
 const INTERESTING = [0, 1, 0x3f, 0x40, 0x7f, 0x80, 0xc0, 0xff, 3, 8, 9, 18, 20];
