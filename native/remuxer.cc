@@ -114,6 +114,31 @@ struct MuxCore {
   bool Send(Out& o, AVPacket* p, Failure& f);
   bool Write(Out& o, AVPacket* p, Failure& f);
   bool Finish(Failure& f);
+  // The settled result, JS thread: { packets, bytes, streams }. remux()'s
+  // streams name input and output index; the object's, its own stream index.
+  Napi::Object ResultToJs(Napi::Env env, bool oneCall) const {
+    Napi::Object r = Napi::Object::New(env);
+    Napi::Array streams = Napi::Array::New(env, outs.size());
+    double total = 0;
+    for (size_t i = 0; i < outs.size(); i++) {
+      const Out& o = outs[i];
+      Napi::Object s = Napi::Object::New(env);
+      if (oneCall) {
+        s.Set("inputIndex", o.in);
+        s.Set("outputIndex", static_cast<double>(i));
+      } else {
+        s.Set("index", static_cast<double>(i));
+      }
+      s.Set("packets", static_cast<double>(o.packets));
+      s.Set("bsf", o.bsfName ? Napi::Value(Napi::String::New(env, o.bsfName)) : env.Null());
+      streams.Set(static_cast<uint32_t>(i), s);
+      total += static_cast<double>(o.packets);
+    }
+    r.Set("packets", total);
+    r.Set("bytes", static_cast<double>(bytes));
+    r.Set("streams", streams);
+    return r;
+  }
 };
 
 bool MuxCore::AllocOutput(Failure& f) {
@@ -443,25 +468,7 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
           job->Run(f);
           job->Free();  // contexts go now, on this thread; the counts stay for `done`
         },
-        [job](Napi::Env env) -> Napi::Value {
-          Napi::Object r = Napi::Object::New(env);
-          Napi::Array streams = Napi::Array::New(env, job->outs.size());
-          double total = 0;
-          for (size_t i = 0; i < job->outs.size(); i++) {
-            const RemuxJob::Out& o = job->outs[i];
-            Napi::Object s = Napi::Object::New(env);
-            s.Set("inputIndex", o.in);
-            s.Set("outputIndex", static_cast<double>(i));
-            s.Set("packets", static_cast<double>(o.packets));
-            s.Set("bsf", o.bsfName ? Napi::Value(Napi::String::New(env, o.bsfName)) : env.Null());
-            streams.Set(static_cast<uint32_t>(i), s);
-            total += static_cast<double>(o.packets);
-          }
-          r.Set("packets", total);
-          r.Set("streams", streams);
-          r.Set("bytes", static_cast<double>(job->bytes));
-          return r;
-        });
+        [job](Napi::Env env) -> Napi::Value { return job->ResultToJs(env, true); });
   }
 
   // Aborts the running run() and those already queued; later calls start fresh.
@@ -718,24 +725,7 @@ class RemuxWriter : public Napi::ObjectWrap<RemuxWriter> {
     // Queued behind every write already made; the strand ends once it settled.
     return strand_.Run(
         env, Value(), [job](Failure& f) { job->Close(f); },
-        [job](Napi::Env env) -> Napi::Value {
-          Napi::Object r = Napi::Object::New(env);
-          Napi::Array streams = Napi::Array::New(env, job->outs.size());
-          double total = 0;
-          for (size_t i = 0; i < job->outs.size(); i++) {
-            const MuxCore::Out& o = job->outs[i];
-            Napi::Object s = Napi::Object::New(env);
-            s.Set("index", static_cast<double>(i));
-            s.Set("packets", static_cast<double>(o.packets));
-            s.Set("bsf", o.bsfName ? Napi::Value(Napi::String::New(env, o.bsfName)) : env.Null());
-            streams.Set(static_cast<uint32_t>(i), s);
-            total += static_cast<double>(o.packets);
-          }
-          r.Set("packets", total);
-          r.Set("bytes", static_cast<double>(job->bytes));
-          r.Set("streams", streams);
-          return r;
-        },
+        [job](Napi::Env env) -> Napi::Value { return job->ResultToJs(env, false); },
         [this] {
           strand_.Shutdown();
           life_.released(false);

@@ -2,20 +2,15 @@
 // decoding every frame meanwhile, server memory stays bounded, and every bad
 // socket is closed within the (short, configured) timeouts.
 import t from 'tap';
-import { RtmpServer, ChunkWriter, ChunkParser, decodeAmf0, encodeAmf0 } from 'ffnode';
+import { ChunkWriter, ChunkParser, decodeAmf0, encodeAmf0 } from 'ffnode';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
-import { publishWithFfmpeg, decodeFlv, rawSocket, closed, rtmpClient } from './helpers/rtmp.mjs';
+import { publishWithFfmpeg, decodeFlv, rawSocket, closed, rtmpClient, serveRtmp } from './helpers/rtmp.mjs';
 
 const lib = { ChunkWriter, ChunkParser, decodeAmf0, encodeAmf0 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function serve(t, opts = {}) {
-  const server = new RtmpServer({ idleTimeoutMs: 800, handshakeTimeoutMs: 500, ...opts });
-  const errors = [];
-  server.on('clientError', (e) => errors.push(e));
-  t.teardown(() => server.close());
-  return { server, errors };
-}
+// Short timeouts: hostile peers must be cut off quickly here.
+const serve = (t, opts = {}) => serveRtmp(t, { idleTimeoutMs: 800, handshakeTimeoutMs: 500, ...opts });
 
 t.test('garbage, truncated handshake, 16 MiB header, broken AMF and 50 idle sockets beside a real publisher', async (t) => {
   const { server, errors } = serve(t);

@@ -1,16 +1,9 @@
 // The ffmpeg CLI publishes to our RtmpServer; the FLV Readable decodes to every frame.
 import t from 'tap';
-import { RtmpServer } from 'ffnode';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
-import { publishWithFfmpeg, decodeFlv } from './helpers/rtmp.mjs';
+import { publishWithFfmpeg, decodeFlv, serveRtmp } from './helpers/rtmp.mjs';
 
-function serve(t, opts = {}) {
-  const server = new RtmpServer({ idleTimeoutMs: 5000, handshakeTimeoutMs: 5000, ...opts });
-  const errors = [];
-  server.on('clientError', (e) => errors.push(e));
-  t.teardown(() => server.close());
-  return { server, errors };
-}
+const serve = serveRtmp;
 
 t.test('ffmpeg CLI (native rtmp) publishes H.264/AAC: ~100 video frames and 4 s of audio decode', async (t) => {
   const { server, errors } = serve(t);

@@ -1,7 +1,7 @@
 // Shared helpers for the RTMP ingest tests: an ffmpeg publisher and an FLV drain.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { Decoder } from 'ffnode';
+import { Decoder, RtmpServer } from 'ffnode';
 
 /** Starts `ffmpeg … -f flv rtmp://127.0.0.1:PORT/<path>`; resolves { code, stderr } when it exits. */
 export function publishWithFfmpeg(port, path, { seconds = 4, extra = [], realtime = true } = {}) {
@@ -106,4 +106,16 @@ export async function rtmpClient(port, { ChunkWriter, ChunkParser, decodeAmf0, e
     },
   };
   return api;
+}
+
+/**
+ * An RtmpServer closed at the end of test `t`; `errors` collects its
+ * clientError events. `opts` override the timeouts (default 5 s each).
+ */
+export function serveRtmp(t, opts = {}) {
+  const server = new RtmpServer({ idleTimeoutMs: 5000, handshakeTimeoutMs: 5000, ...opts });
+  const errors = [];
+  server.on('clientError', (e) => errors.push(e));
+  t.teardown(() => server.close());
+  return { server, errors };
 }
