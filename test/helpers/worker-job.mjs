@@ -62,7 +62,11 @@ switch (kind) {
     }
   case 'transcode':
     for (let i = 0; ; i++) {
-      const job = ff.transcode(file, { out: path.join(dir, `t${i % 2}`), ladder: ['240p'], segmentDuration: 2, preset: 'ultrafast', dash: false });
+      // A MemoryStore: Node 20's own fs binding can abort the process when a
+      // worker is terminated inside fs.promises.mkdir (ToLocalChecked in
+      // node_file.cc, fixed upstream by nodejs/node#53869), which is not ours
+      // to test here (docs/patterns/threading.md).
+      const job = ff.transcode(file, { out: new ff.MemoryStore(), ladder: ['240p'], segmentDuration: 2, preset: 'ultrafast', dash: false });
       job.once('progress', busy);
       setTimeout(busy, 50);
       await job.done;
