@@ -58,3 +58,74 @@ export function parseStreamPath(p: string): StreamPath {
     throw new RangeError(`invalid stream path ${JSON.stringify(p)}: expected <app>/<name>, each 1-64 of [A-Za-z0-9_.-] starting with a letter or digit`);
   return { app: parts[0]!, name: parts[1]!, path: `${parts[0]}/${parts[1]}` };
 }
+
+/** Why a publish was refused: sent to the publisher (RTMP onStatus, HTTP status). */
+export type RefusalCode = 'EBUSY' | 'ELIMIT' | 'EAUTH' | 'EINVAL' | 'ECLOSED';
+
+/**
+ * What a publish became: the stream it feeds, and when this publisher's
+ * session is over (its input ended or failed, it was kicked or taken over).
+ */
+export interface Publication {
+  path: string;
+  /** resolves (never rejects) when this publisher's session is over */
+  ended: Promise<{ reason: 'ended' | 'error' | 'kicked' | 'takeover' | 'shutdown'; error?: Error }>;
+}
+
+/** What ingests call: the registry. */
+export interface PublishTarget {
+  /**
+   * Starts (or continues, within the reconnect grace) the stream at
+   * `source.path`. Rejects with a `StreamRefused` (its `code` and `reason`
+   * say why) when the path is busy, the server is full or the path invalid.
+   */
+  publish(source: IngestSource): Promise<Publication>;
+}
+
+/** One rendition of a live stream, as the API reports it. */
+export interface RenditionSnapshot {
+  id: string;
+  type: 'video' | 'audio';
+  width?: number;
+  height?: number;
+  /** nominal bits/s */
+  bitrate: number;
+  /** bits/s measured over the stored segments */
+  measuredBitrate: number;
+  encoder: string;
+  frames: number;
+  dropped: number;
+  segments: number;
+}
+
+/** A stream as `GET /api/streams` reports it. */
+export interface StreamSnapshot {
+  path: string;
+  app: string;
+  name: string;
+  state: StreamState;
+  /** ISO time of the first publish */
+  startedAt: string;
+  /** seconds since the first publish */
+  uptime: number;
+  publisher: { protocol: IngestProtocol; remoteAddress: string | null } | null;
+  source: { codec: string; width: number; height: number; fps: number; audioCodec: string | null; sampleRate: number | null; channels: number | null } | null;
+  /** bits/s of source bytes over the last seconds */
+  ingestBitrate: number;
+  /** media seconds per wall second of the current session */
+  speed: number;
+  renditions: RenditionSnapshot[];
+  /** publishes that continued this stream within the grace period */
+  reconnects: number;
+  /** manifest URLs relative to the server root */
+  manifests: { hls: string | null; dash: string | null };
+  recording: string | null;
+}
+
+/** What the HTTP face reads and acts on: the registry. */
+export interface StreamDirectory {
+  list(): StreamSnapshot[];
+  get(path: string): StreamSnapshot | undefined;
+  /** ends the stream's current publisher; resolves false when no such stream */
+  kick(path: string, reason?: string): Promise<boolean>;
+}
