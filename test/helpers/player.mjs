@@ -241,6 +241,12 @@ export function playDash(page, url, { switchToRepresentation, startRepresentatio
  * @property {number} [timeoutMs] wall-clock limit (default (seconds + 20) s); on expiry timedOut: true and a fatal 'timeout' error
  * @property {number} [stallMs=5000] currentTime or the decoded-frame count frozen this long while playing: stalled: true and a fatal 'stall' error
  * @property {object} [config] hls.js config / dash.js settings merged into the defaults
+ * @property {string} [pageUrl] the player page's URL when the media comes from another origin (a live server
+ *   sending CORS headers): `${(await serveDir(emptyDir)).url}/__player/`; default: /__player/ on the media's server
+ * @property {boolean} [relative] live streams: `seconds` and `switchAt` count from the media time of the
+ *   first 'playing' (result.startTime), since a live player starts wherever the live edge is. A live test can
+ *   also end the run early from Node with `page.evaluate(() => window.stopPlay())`, and read the video
+ *   element meanwhile (`page.evaluate(() => document.getElementById('v').currentTime)`).
  *
  * @typedef {object} PlayResult
  * @property {string} player 'hls.js' | 'dash.js'
@@ -258,7 +264,10 @@ export function playDash(page, url, { switchToRepresentation, startRepresentatio
  * @property {[number, number][]} buffered video.buffered ranges at the end (seconds)
  * @property {number} videoWidth
  * @property {number} videoHeight
- * @property {{ ms: number, t: number, w: number, h: number, f: number }[]} timeline every 250 ms of wall time: currentTime, videoWidth/Height, totalVideoFrames
+ * @property {{ ms: number, t: number, w: number, h: number, f: number, lat?: number, pdt?: number, now?: number }[]} timeline every 250 ms of wall time: currentTime, videoWidth/Height, totalVideoFrames;
+ *   live only: lat = the player's own live latency (hls.latency / dash.js getCurrentLiveLatency, s), pdt = hls.js playingDate (ms
+ *   since the epoch, from EXT-X-PROGRAM-DATE-TIME) and now = Date.now() when sampled
+ * @property {number|null} startTime media time of the first 'playing' event
  * @property {{ droppedVideoFrames: number, totalVideoFrames: number }} quality video.getVideoPlaybackQuality()
  * @property {number} stalls 'waiting' events after the first 'playing'
  * @property {{ level: number, at: number }[]} switches LEVEL_SWITCHED / QUALITY_CHANGE_RENDERED (video) in order
@@ -277,10 +286,10 @@ async function play(page, url, o) {
   const args = {
     kind: o.kind, src: url, seconds, start: o.start ?? null, switchTo: o.switchTo ?? null,
     switchAt: o.switchAt ?? seconds / 2, afterSwitch: o.afterSwitch ?? 1, stallMs: o.stallMs ?? 5000,
-    timeoutMs: o.timeoutMs ?? (seconds + 20) * 1000, config: o.config ?? {},
+    timeoutMs: o.timeoutMs ?? (seconds + 20) * 1000, config: o.config ?? {}, relative: !!o.relative,
   };
   try {
-    await page.goto(new URL('/__player/', url).href);
+    await page.goto(o.pageUrl ?? new URL('/__player/', url).href);
     // The page's own timeout ends run(); the extra 10 s only covers a hung page.
     let timer;
     const hung = new Promise((_, reject) => {
@@ -354,7 +363,11 @@ const PAGE_SCRIPT = () => {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const err = (e) => H.errors.push(e);
   const fatal = () => H.errors.find((e) => e.fatal) ?? null;
-  v.addEventListener('playing', () => { H.playing = true; });
+  v.addEventListener('playing', () => {
+    H.playing = true;
+    H.startTime ??= v.currentTime;
+  });
+  window.stopPlay = () => { H.stop = true; };
   v.addEventListener('waiting', () => { if (H.playing) H.stalls++; });
   v.addEventListener('error', () => err({ fatal: true, source: 'video', code: v.error?.code, message: v.error?.message }));
   let player;
@@ -420,7 +433,15 @@ const PAGE_SCRIPT = () => {
   window.run = async (a) => {
     const t0 = now();
     const frames = () => v.getVideoPlaybackQuality().totalVideoFrames;
-    const sampler = setInterval(() => H.timeline.push({ ms: Math.round(now() - t0), t: v.currentTime, w: v.videoWidth, h: v.videoHeight, f: frames() }), 250);
+    // Live: times count from the first 'playing' (never reached before it).
+    const base = () => (a.relative ? (H.startTime ?? Infinity) : 0);
+    const live = () => {
+      if (!a.relative || !player) return {};
+      const lat = a.kind === 'hls' ? player.latency : player.getCurrentLiveLatency?.();
+      const pdt = a.kind === 'hls' ? player.playingDate?.getTime() : undefined;
+      return { lat: Number.isFinite(lat) ? lat : undefined, pdt: Number.isFinite(pdt) ? pdt : undefined, now: Date.now() };
+    };
+    const sampler = setInterval(() => H.timeline.push({ ms: Math.round(now() - t0), t: v.currentTime, w: v.videoWidth, h: v.videoHeight, f: frames(), ...live() }), 250);
     let timedOut = false;
     let stalled = false;
     const last = { t: -1, tAt: now(), f: -1, fAt: now() };
@@ -462,7 +483,7 @@ const PAGE_SCRIPT = () => {
       // already requested its first segment at its own pick when the pin is set,
       // so under load the pin can show only after switchAt.
       const startShown = () => a.start == null || (H.levels[pick(a.start)]?.width === v.videoWidth && H.levels[pick(a.start)]?.height === v.videoHeight);
-      if (a.switchTo != null && (await until(() => v.currentTime >= a.switchAt && H.levels.length > 0 && startShown()))) {
+      if (a.switchTo != null && (await until(() => H.stop || (v.currentTime >= base() + a.switchAt && H.levels.length > 0 && startShown()))) && !H.stop) {
         const to = pick(a.switchTo);
         const target = H.levels[to];
         forcedSwitch = { to, requestedAt: v.currentTime, widthBefore: v.videoWidth, reported: false, shownAt: null, width: 0, height: 0, playedAfter: 0, framesAfter: 0 };
@@ -476,13 +497,13 @@ const PAGE_SCRIPT = () => {
           if (await until(() => reported() && v.videoWidth === target.width && v.videoHeight === target.height)) {
             Object.assign(forcedSwitch, { reported: true, shownAt: v.currentTime });
             shownFrames = frames();
-            await until(() => v.currentTime >= forcedSwitch.shownAt + a.afterSwitch);
+            await until(() => H.stop || v.currentTime >= forcedSwitch.shownAt + a.afterSwitch);
           }
           Object.assign(forcedSwitch, { reported: reported(), width: v.videoWidth, height: v.videoHeight });
           if (forcedSwitch.shownAt != null) Object.assign(forcedSwitch, { playedAfter: v.currentTime - forcedSwitch.shownAt, framesAfter: frames() - shownFrames });
         }
       }
-      await until(() => v.currentTime >= a.seconds);
+      await until(() => H.stop || v.currentTime >= base() + a.seconds);
     } catch (e) {
       err({ fatal: true, source: 'harness', message: String(e?.stack ?? e) });
     } finally {
@@ -495,7 +516,7 @@ const PAGE_SCRIPT = () => {
       buffered: Array.from({ length: v.buffered.length }, (_, i) => [v.buffered.start(i), v.buffered.end(i)]),
       videoWidth: v.videoWidth, videoHeight: v.videoHeight, timeline: H.timeline,
       quality: { droppedVideoFrames: q.droppedVideoFrames, totalVideoFrames: q.totalVideoFrames },
-      stalls: H.stalls, switches: H.switches, forcedSwitch,
+      stalls: H.stalls, switches: H.switches, forcedSwitch, startTime: H.startTime ?? null,
     };
     try {
       player?.destroy?.(); // hls.js; dash.js uses reset()

@@ -1,0 +1,83 @@
+// Publish/unpublish cycles in one process through the real registry with a
+// 2-rung ladder: each cycle publishes a short pre-made FLV (as fast as it
+// decodes, no -re), produces segments in every rendition, ends, and its
+// stream is removed. Afterwards no native object, frame or packet is left,
+// and RSS after the last cycle is within 5 % of its level after cycle 10.
+//
+// LIVE_CYCLES sets the count (default 100; `npm run soak:live` runs 300).
+import t from 'tap';
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { stats } from 'ffnode';
+import { fixture } from './helpers/media.mjs';
+import { endsWithZeroLive } from './helpers/leaks.mjs';
+import { startLive, waitFor } from './helpers/live.mjs';
+
+const CYCLES = Number(process.env.LIVE_CYCLES ?? 100);
+const WARM = 10;
+
+// 2 s 320x240 25 fps H.264 (keyframe every second) + AAC, FLV as an RTMP publisher sends it.
+const flvFile = fixture('live-cycle.flv', [
+  '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=2', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=2',
+  '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
+  '-c:a', 'aac', '-b:a', '64k', '-shortest', '-f', 'flv',
+]);
+const flv = fs.readFileSync(flvFile);
+
+const gcRss = async () => {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  return process.memoryUsage().rss;
+};
+
+t.test(`${CYCLES} publish/unpublish cycles through the registry`, async (t) => {
+  t.ok(globalThis.gc, 'run with --expose-gc (tap config node-arg)');
+  const live = await startLive(t, { ladder: ['240p', { height: 120, bitrate: 150_000 }], segmentDuration: 1, reconnectGrace: 0 });
+  const { registry } = live.server;
+  const PATH = 'live/cycle';
+  const perCycle = [];
+  let rssWarm = null;
+  const t0 = Date.now();
+  for (let i = 0; i < CYCLES; i++) {
+    const c0 = Date.now();
+    const segsBefore = live.of('segment', PATH).length;
+    const endsBefore = live.of('end', PATH).length;
+    const input = Readable.from([flv], { objectMode: false });
+    const pub = await registry.publish({
+      path: PATH, protocol: 'demo', remoteAddress: `127.0.0.1:${10000 + i}`, input, inputOptions: { format: 'flv' },
+      close: () => input.destroy(),
+    });
+    const ended = await pub.ended;
+    if (ended.reason !== 'ended') t.fail(`cycle ${i}: session ended with ${ended.reason} ${ended.error?.message ?? ''}`);
+    // grace 0: the stream ends, and its presentation is removed
+    await waitFor(() => live.of('end', PATH).length > endsBefore, { timeout: 10_000, interval: 10, what: `cycle ${i}'s stream to end` });
+    const segs = live.of('segment', PATH).slice(segsBefore);
+    const rends = new Set(segs.map((e) => e.value.rendition));
+    perCycle.push({ segments: segs.length, renditions: rends.size, ms: Date.now() - c0 });
+    if (i + 1 === WARM) rssWarm = await gcRss();
+  }
+  const wall = (Date.now() - t0) / 1000;
+  const rssEnd = await gcRss();
+  t.comment(`${CYCLES} cycles in ${wall.toFixed(1)} s (${(wall / CYCLES * 1000).toFixed(0)} ms/cycle); ` +
+    `RSS after cycle ${WARM}: ${(rssWarm / 1048576).toFixed(1)} MiB, after cycle ${CYCLES}: ${(rssEnd / 1048576).toFixed(1)} MiB (${(((rssEnd - rssWarm) / rssWarm) * 100).toFixed(2)} %)`);
+  t.same(perCycle.filter((c) => c.segments < 1 || c.renditions < 3).map((c, i) => ({ i, ...c })), [], 'every cycle produced segments in all 3 renditions (2 video + audio)');
+  t.ok(perCycle.every((c) => c.segments >= 6), `every cycle: ≥ 2 segments per rendition (min ${Math.min(...perCycle.map((c) => c.segments))})`);
+  t.equal(live.of('publish', PATH).length, CYCLES, 'one publish event per cycle');
+  t.equal(live.of('end', PATH).length, CYCLES, 'one end event per cycle');
+  t.same(live.of('error'), [], 'no stream error');
+  t.equal(registry.list().length, 0, 'no stream left in the registry');
+  t.ok(rssEnd <= rssWarm * 1.05, `RSS within 5 % of its level after ${WARM} cycles`);
+  // the removed presentations leave nothing in the store (their deletions wait a grace: allow it)
+  const left = await waitFor(async () => {
+    const keys = await live.server.store.list('live/cycle/');
+    return keys.length === 0 ? [] : null;
+  }, { timeout: 15_000, interval: 250, what: 'the store to be empty' }).catch(async () => live.server.store.list('live/cycle/'));
+  t.same(left, [], 'store empty after the last removal');
+  await live.server.close();
+  const s = stats();
+  t.same({ frames: s.frames, packets: s.packets, objects: s.objects }, { frames: 0, packets: 0, objects: 0 }, 'stats() back to zero after all cycles');
+});
+
+endsWithZeroLive(t);

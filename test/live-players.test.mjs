@@ -1,0 +1,121 @@
+// Real players on the live server: the ffmpeg CLI publishes over RTMP in real
+// time, hls.js (with a forced rendition switch) and dash.js play the live
+// manifests in Debian's chromium. Measured: publish → playable master, the
+// player's live latency, and the encoder's dropped frames on an idle run.
+import t from 'tap';
+import fs from 'node:fs';
+import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary, tempDir } from './helpers/player.mjs';
+import { startLive, ffmpegPublisher, killAtEnd, waitPlayable, getText, parseMedia, sleep } from './helpers/live.mjs';
+
+t.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is installed`);
+
+const SEG = 2;
+const PATH = 'live/players';
+const live = await startLive(t, { ladder: ['360p', '240p'], segmentDuration: SEG });
+const { server } = live;
+const base = `${server.url}/${PATH}`;
+
+// The player page comes from its own origin; the live server sends
+// Access-Control-Allow-Origin, as a real deployment's CDN would.
+const page0 = await serveDir(tempDir('page'));
+t.teardown(page0.close);
+const browser = await launchBrowser();
+t.teardown(browser.close);
+const page = await browser.newPage();
+const fetched = [];
+page.on('response', (r) => fetched.push({ path: new URL(r.url()).pathname, status: r.status() }));
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+
+const pageUrl = `${page0.url}/__player/`;
+
+const published = Date.now();
+const pub = ffmpegPublisher(server, PATH, { size: '640x360', fps: 30 });
+killAtEnd(t, pub);
+
+const ready = await waitPlayable(`${base}/master.m3u8`, { timeout: 30_000, interval: 50 });
+const toPlayable = (ready.at - published) / 1000;
+t.comment(`publish -> playable master: ${toPlayable.toFixed(2)} s (segmentDuration ${SEG} s)`);
+t.ok(toPlayable < SEG + 2, `playable master within segmentDuration + 2 s (${toPlayable.toFixed(2)} s)`);
+t.equal(Object.keys(ready.playlists).length, 3, 'master names 2 video variants + 1 audio rendition');
+
+// Known harmless console noise: chromium logs failed favicon fetches; nothing else is allowed.
+const benign = [/favicon/i];
+const realConsoleErrors = () => consoleErrors.filter((m) => !benign.some((b) => b.test(m)));
+const LOAD_NOISE = new Set(['bufferStalledError', 'bufferNudgeOnStall']);
+
+t.test('hls.js plays the live master, low latency, and follows a forced rendition switch', async (t) => {
+  fetched.length = 0;
+  // two target durations behind the edge: hls.js's latency target is then 2 × SEG
+  const r = await playHls(page, `${base}/master.m3u8`, {
+    relative: true, seconds: 8, switchAt: 3, startLevel: 0, switchToLevel: 1, afterSwitch: 2,
+    timeoutMs: 40_000, config: { liveSyncDurationCount: 2 }, pageUrl,
+  });
+  t.comment(summary(r));
+  t.equal(r.fatal, null, 'no fatal error');
+  t.same(r.errors.filter((e) => !LOAD_NOISE.has(e.details)), [], 'no player errors');
+  t.ok(r.currentTime - r.startTime >= 8, `played 8 s of the live stream (from ${r.startTime?.toFixed(2)} to ${r.currentTime.toFixed(2)})`);
+  t.same(r.levels.map((l) => l.height).sort((a, b) => a - b), [240, 360], 'two levels: 240p and 360p');
+  const f = r.forcedSwitch;
+  t.ok(f?.reported && f.shownAt != null, 'the switch was reported and shown');
+  t.equal(f?.height, r.levels[1].height, 'the video shows the other level');
+  t.ok(f?.framesAfter >= 30, `frames after the switch (${f?.framesAfter})`);
+  const segOf = (lvl) => new RegExp(`^/${PATH}/${r.levels[lvl].url.split('/').at(-2)}/[^/]+\\.m4s$`);
+  const hit = (lvl) => fetched.filter((q) => segOf(lvl).test(q.path) && q.status === 200).length;
+  t.ok(hit(0) >= 1 && hit(1) >= 1, `segments of both levels fetched (${hit(0)} + ${hit(1)})`);
+  const lat = r.timeline.filter((s) => s.lat != null && s.t > r.startTime + 1).map((s) => s.lat);
+  const pdtLat = r.timeline.filter((s) => s.pdt != null && s.t > r.startTime + 1).map((s) => (s.now - s.pdt) / 1000);
+  t.ok(lat.length >= 10, `hls.latency sampled ${lat.length} times`);
+  const maxLat = Math.max(...lat);
+  const meanLat = lat.reduce((a, b) => a + b, 0) / lat.length;
+  t.comment(`hls.js latency: mean ${meanLat.toFixed(2)} s, max ${maxLat.toFixed(2)} s; PDT-based (now - playing PDT): ` +
+    (pdtLat.length ? `mean ${(pdtLat.reduce((a, b) => a + b, 0) / pdtLat.length).toFixed(2)} s, max ${Math.max(...pdtLat).toFixed(2)} s` : 'n/a'));
+  t.ok(maxLat <= 3 * SEG, `hls.js live latency ≤ 3 × segmentDuration (max ${maxLat.toFixed(2)} s)`);
+  t.ok(pdtLat.length >= 10, 'hls.js reports the playing PDT (EXT-X-PROGRAM-DATE-TIME on every segment)');
+  t.ok(pdtLat.every((x) => x > 0 && x < 4 * SEG), `PDT-based latency sane (0 < x < ${4 * SEG} s)`);
+  t.same(realConsoleErrors(), [], 'no console errors in the page');
+});
+
+t.test('dash.js plays the live MPD', async (t) => {
+  fetched.length = 0;
+  const r = await playDash(page, `${base}/manifest.mpd`, { relative: true, seconds: 6, timeoutMs: 40_000, pageUrl });
+  t.comment(summary(r));
+  t.equal(r.fatal, null, 'no fatal error');
+  t.same(r.errors, [], 'no player errors');
+  t.ok(r.currentTime - r.startTime >= 6, `played 6 s (from ${r.startTime?.toFixed(2)} to ${r.currentTime.toFixed(2)})`);
+  t.same(r.levels.map((l) => l.height).sort((a, b) => a - b), [240, 360], 'two representations');
+  t.ok(r.quality.totalVideoFrames >= 100, `frames rendered (${r.quality.totalVideoFrames})`);
+  t.ok(fetched.some((q) => /\.m4s$/.test(q.path) && q.status === 200), 'media segments fetched from the live server');
+  const lat = r.timeline.filter((s) => s.lat != null && s.lat > 0).map((s) => s.lat);
+  if (lat.length) t.comment(`dash.js live latency: max ${Math.max(...lat).toFixed(2)} s`);
+  t.same(realConsoleErrors(), [], 'no console errors in the page');
+});
+
+t.test('the registry reports the stream; no frame dropped on this idle run', async (t) => {
+  const snap = server.registry.get(PATH);
+  t.ok(snap, 'the stream is listed');
+  t.equal(snap.state, 'live');
+  t.same(snap.source && [snap.source.width, snap.source.height, snap.source.codec], [640, 360, 'h264'], 'source 640x360 H.264');
+  const video = snap.renditions.filter((x) => x.type === 'video');
+  t.same(video.map((x) => x.height).sort((a, b) => a - b), [240, 360], 'two video renditions');
+  t.ok(snap.renditions.every((x) => x.frames > 0 && x.segments > 0), 'every rendition has frames and segments');
+  t.same(snap.renditions.map((x) => [x.id, x.dropped]), snap.renditions.map((x) => [x.id, 0]), 'renditions[].dropped === 0');
+  const api = await getText(`${server.url}/api/streams`);
+  t.equal(api.status, 200);
+  t.same(JSON.parse(api.text).streams.map((s) => s.path), [PATH], 'GET /api/streams lists it');
+  t.same(live.of('error'), [], 'no registry errors');
+  t.equal(live.of('publish', PATH).length, 1, 'one publish event');
+  // the stream is still live and moving
+  const first = Object.keys(ready.playlists)[0];
+  const a = parseMedia((await getText(first)).text);
+  await sleep(SEG * 1000 + 500);
+  const b = parseMedia((await getText(first)).text);
+  t.ok(b.segments.at(-1).sequence > a.segments.at(-1).sequence, 'the playlist still moves');
+});
+
+t.test('the publisher ran throughout', async (t) => {
+  t.equal(pub.runs.length, 1);
+  t.equal(pub.runs[0].code, undefined, 'ffmpeg is still publishing (it never failed)');
+  t.equal(pub.runs[0].stderr, '', 'ffmpeg reported nothing');
+  await pub.kill();
+});
