@@ -46,10 +46,11 @@ const LOAD_NOISE = new Set(['bufferStalledError', 'bufferNudgeOnStall']);
 
 t.test('hls.js plays the live master, low latency, and follows a forced rendition switch', async (t) => {
   fetched.length = 0;
-  // two target durations behind the edge: hls.js's latency target is then 2 × SEG
+  // Two target durations behind the edge (hls.js's latency target is then 2 × SEG), and
+  // allowed to play up to 1.5x to get back there after its start-up buffering.
   const r = await playHls(page, `${base}/master.m3u8`, {
     relative: true, seconds: 8, switchAt: 3, startLevel: 0, switchToLevel: 1, afterSwitch: 2,
-    timeoutMs: 40_000, config: { liveSyncDurationCount: 2 }, pageUrl,
+    timeoutMs: 40_000, config: { liveSyncDurationCount: 2, maxLiveSyncPlaybackRate: 1.5 }, pageUrl,
   });
   t.comment(summary(r));
   t.equal(r.fatal, null, 'no fatal error');

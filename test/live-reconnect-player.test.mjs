@@ -23,6 +23,11 @@ t.teardown(browser.close);
 const page = await browser.newPage();
 // (0 while the harness navigates to its page)
 const currentTime = () => page.evaluate(() => document.getElementById('v')?.currentTime ?? 0).catch(() => 0);
+// the end of what the player had buffered (all of it from the old publisher when read after the kill)
+const bufferedEnd = () => page.evaluate(() => {
+  const b = document.getElementById('v')?.buffered;
+  return b?.length ? b.end(b.length - 1) : 0;
+}).catch(() => 0);
 
 const pub = ffmpegPublisher(server, PATH, { size: '640x360', fps: 30 });
 killAtEnd(t, pub);
@@ -46,12 +51,13 @@ t.test('hls.js keeps playing the same URL across a publisher kill + restart', as
   await sleep(2000);
   pub.start();
   const restartCt = await currentTime();
+  const oldEnd = await bufferedEnd();
   const restartAt = Date.now();
-  t.comment(`killed at currentTime ${killedCt.toFixed(2)}, restarted at ${restartCt.toFixed(2)}`);
+  t.comment(`killed at currentTime ${killedCt.toFixed(2)}, restarted at ${restartCt.toFixed(2)} with media buffered to ${oldEnd.toFixed(2)}`);
 
   let reached = false;
   try {
-    await waitFor(async () => (await currentTime()) >= restartCt + 4, { timeout: 25_000, interval: 250, what: 'playback past the restart' });
+    await waitFor(async () => (await currentTime()) >= Math.max(restartCt + 4, oldEnd + 2), { timeout: 25_000, interval: 250, what: 'playback past the restart' });
     reached = true;
   } catch (e) {
     t.comment(e.message);
@@ -60,7 +66,8 @@ t.test('hls.js keeps playing the same URL across a publisher kill + restart', as
   const r = await played;
   t.comment(summary(r));
   t.comment(`after the restart: currentTime ${restartCt.toFixed(2)} -> ${r.currentTime.toFixed(2)} in ${((Date.now() - restartAt) / 1000).toFixed(1)} s`);
-  t.ok(reached, 'reached 4 s of media past the restart');
+  t.ok(reached, 'reached 4 s of media past the restart, and 2 s past the old publisher\'s media');
+  t.ok(r.currentTime >= oldEnd + 1, `played into the new publisher's media (${(r.currentTime - oldEnd).toFixed(2)} s past what was buffered at the restart)`);
   t.ok(r.currentTime >= restartCt + 3, `currentTime advanced ≥ 3 s past the restart (${(r.currentTime - restartCt).toFixed(2)} s)`);
   t.equal(r.fatal, null, 'no fatal error (hls.js, video element, or a stall)');
   t.same(r.errors.filter((e) => e.fatal), [], 'no fatal hls.js error');
