@@ -43,10 +43,9 @@ export interface MediaPlaylistOptions {
   /** discontinuity sequence number of the first listed segment: discontinuities that slid out of a live window (default 0) */
   discontinuitySequence?: number;
   /**
-   * a floor for EXT-X-TARGETDURATION, in seconds: live and EVENT playlists
-   * pass the configured segment duration so the value does not move as
-   * segments arrive (RFC 8216 §6.2.1). The rendered value is never below
-   * what the listed segments require.
+   * a floor for EXT-X-TARGETDURATION, in seconds; the rendered value is
+   * never below what the listed segments require, unless
+   * `fixedTargetDuration` says to write exactly this value
    */
   targetDuration?: number;
   /**
