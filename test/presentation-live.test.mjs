@@ -227,6 +227,24 @@ t.test('init change: new EXT-X-MAP, new DASH Period, old init deleted once unnam
   await p.close();
 });
 
+t.test('init versions: an unused version is deleted at once, a repeated init changes nothing', async (t) => {
+  const store = new CheckingStore();
+  const { clock, p } = await liveLadder(t, store, 4);
+  await session(t, p, store, { n: 2, start: 0, duration: 2 });
+  await p.setInit('v360p', INIT(VIDEO[0], 'b'));
+  await p.setInit('v360p', INIT(VIDEO[0], 'b')); // same bytes again
+  await p.setInit('v360p', INIT(VIDEO[0], 'c')); // a session that never produced a segment with 'b'
+  await session(t, p, store, { n: 1, start: 4, duration: 2, join: true });
+  t.match(await text(store, 'v360p/index.m3u8'), /#EXT-X-MAP:URI="init_2.mp4"/);
+  t.notMatch(await text(store, 'v360p/index.m3u8'), /init_1/);
+  t.same(clock.timers.filter((x) => !x.cleared).map((x) => x.ms), [0], 'init_1.mp4, never named, is deleted without grace');
+  await clock.fire();
+  t.equal(await store.get('v360p/init_1.mp4'), null);
+  t.ok(await store.get('v360p/init_2.mp4'));
+  t.same(store.violations, []);
+  await p.close();
+});
+
 t.test('event after reconnects: end() writes consistent final manifests', async (t) => {
   const store = new CountingStore();
   const p = await ladder({ store, mode: 'event', segmentDuration: 2 });

@@ -58,8 +58,10 @@ const RENDITION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  * continues the numbering (`nextSequence`), marks its first segment
  * `discontinuity`, and may bring a new init segment (`setInit` again: a new
  * EXT-X-MAP in HLS, a new Period in DASH). `remove()` takes a live stream
- * down without keeping a recording. The master and the MPD first appear once every rendition
- * added so far has a segment, so a player never sees a partial ladder; a
+ * down without keeping a recording.
+ *
+ * The master and the MPD first appear once every rendition added so far
+ * has a segment, so a player never sees a partial ladder; a
  * rendition added later joins them when its first segment is stored.
  *
  * @example
@@ -192,7 +194,8 @@ export class Presentation {
    *
    * @example
    * const from = p.nextSequence('v720p'); // e.g. 42 after segments 0..41
-   * segmenter = new Segmenter({ ...opts, firstSequence: from });
+   * for (const s of await seg.write(packets))
+   *   await p.addSegment('v720p', { ...s, sequence: from + s.sequence, discontinuity: s.sequence === 0 });
    */
   nextSequence(renditionId: string): number {
     return this.#track(renditionId).nextSequence ?? this.#firstSequence;
