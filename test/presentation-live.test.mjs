@@ -227,23 +227,47 @@ t.test('init change: new EXT-X-MAP, new DASH Period, old init deleted once unnam
   await p.close();
 });
 
-t.test('init versions: an unused version is deleted at once, a repeated init changes nothing', async (t) => {
+t.test('init versions: an unused version is replaced in place, a repeated init changes nothing', async (t) => {
   const store = new CheckingStore();
   const { clock, p } = await liveLadder(t, store, 4);
   await session(t, p, store, { n: 2, start: 0, duration: 2 });
   await p.setInit('v360p', INIT(VIDEO[0], 'b'));
   await p.setInit('v360p', INIT(VIDEO[0], 'b')); // same bytes again
   await p.setInit('v360p', INIT(VIDEO[0], 'c')); // a session that never produced a segment with 'b'
+  t.equal((await store.get('v360p/init_1.mp4')).toString(), 'init v360p c', 'never named: replaced in place');
   await session(t, p, store, { n: 1, start: 4, duration: 2, join: true });
-  t.match(await text(store, 'v360p/index.m3u8'), /#EXT-X-MAP:URI="init_2.mp4"/);
-  t.notMatch(await text(store, 'v360p/index.m3u8'), /init_1/);
-  t.same(clock.timers.filter((x) => !x.cleared).map((x) => x.ms), [0], 'init_1.mp4, never named, is deleted without grace');
-  await clock.fire();
-  t.equal(await store.get('v360p/init_1.mp4'), null);
-  t.ok(await store.get('v360p/init_2.mp4'));
+  t.match(await text(store, 'v360p/index.m3u8'), /#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init_1.mp4"/);
+  t.same(await store.list('v360p/init'), ['v360p/init.mp4', 'v360p/init_1.mp4']);
+  t.equal(clock.timers.length, 0, 'nothing to delete');
   t.same(store.violations, []);
   await p.close();
 });
+
+t.test('firstSequence: numbers and init names continue above an old presentation on the same path', async (t) => {
+  const store = new CheckingStore();
+  const old = await ladder({ store, mode: 'live', segmentDuration: 2, windowSize: 3, deleteGrace: 60 });
+  await session(t, old, store, { n: 3, start: 0, duration: 2 });
+  for (const r of VIDEO) await old.setInit(r.id, INIT(r, 'b'));
+  await session(t, old, store, { n: 2, start: 6, duration: 2, join: true });
+  await old.setInit('v720p', INIT(VIDEO[1], 'x')); // a last session that died before its first segment
+  t.ok(await store.get('v720p/init_2.mp4'));
+  await old.remove();
+  t.equal(await store.get('v720p/init_2.mp4'), null, 'a never-named init version is gone when remove() resolves');
+  const high = Math.max(...RENDITIONS.map((r) => old.nextSequence(r.id)));
+  t.equal(high, 5);
+  const p = await ladder({ store, mode: 'live', segmentDuration: 2, windowSize: 3, firstSequence: high });
+  await session(t, p, store, { n: 2, start: 0, duration: 2 });
+  for (const r of VIDEO) await p.setInit(r.id, INIT(r, 'c'));
+  await session(t, p, store, { n: 1, start: 4, duration: 2, join: true });
+  const m = parseM3u8(await text(store, 'v720p/index.m3u8'));
+  t.same(m.segments.map((s) => [s.uri, s.map.uri]), [['seg_5.m4s', 'init_5.mp4'], ['seg_6.m4s', 'init_5.mp4'], ['seg_7.m4s', 'init_6.mp4']]);
+  const oldKeys = new Set(['v720p/init.mp4', 'v720p/init_1.mp4', ...[0, 1, 2, 3, 4].map((i) => `v720p/seg_${i}.m4s`)]);
+  t.ok(referencedKeysOf(await text(store, 'v720p/index.m3u8')).every((k) => !oldKeys.has(`v720p/${k}`)), 'the new presentation names no key the old one will delete');
+  await old.close();
+  await p.close();
+});
+
+const referencedKeysOf = (playlist) => parseM3u8(playlist).segments.flatMap((s) => [s.uri, s.map.uri]);
 
 t.test('event after reconnects: end() writes consistent final manifests', async (t) => {
   const store = new CountingStore();

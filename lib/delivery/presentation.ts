@@ -216,7 +216,11 @@ export class Presentation {
     if (r.type !== 'video' && r.type !== 'audio') throw new TypeError(`Presentation.addRendition: type must be 'video' or 'audio'`);
     if (typeof r.codecs !== 'string') throw new TypeError('Presentation.addRendition: codecs must be a string');
     if (!(Number.isFinite(r.bitrate) && r.bitrate >= 0)) throw new RangeError('Presentation.addRendition: bitrate must be ≥ 0');
-    this.#tracks.set(r.id, new Track({ ...r }));
+    const track = new Track({ ...r });
+    // Init numbers start at firstSequence: a Presentation that continues above an old one's
+    // high-water mark never writes a key (init_<n>) the old one's pending deletions may remove.
+    track.initVersion = this.#firstSequence;
+    this.#tracks.set(r.id, track);
   }
 
   /**
@@ -226,8 +230,9 @@ export class Presentation {
    *
    * Called again once the rendition has segments (a new publisher session):
    * the same bytes change nothing; different bytes are stored as a new
-   * version `<id>/init_<n>.mp4` (n = 1, 2, …) that every later segment of
-   * the rendition uses. Its first segment gets EXT-X-DISCONTINUITY and a new
+   * version `<id>/init_<n>.mp4` (n = 1, 2, …; counted from `firstSequence`
+   * when that is set: init_<F>, init_<F+1>, …) that every later segment of
+   * the rendition uses; set again before a segment used it, it is replaced. Its first segment gets EXT-X-DISCONTINUITY and a new
    * EXT-X-MAP in HLS, and starts a new Period in DASH. An init version no
    * manifest names any more is deleted after the grace period.
    *
@@ -244,17 +249,11 @@ export class Presentation {
       const track = this.#track(renditionId);
       return this.#enqueue(async () => {
         if (track.initData?.equals(data)) return;
-        if (track.last === null) {
-          // No segment named the init yet: replace it in place.
-          await this.#storePutKept(initKey(renditionId), data);
-          track.inits.add(0);
-        } else {
-          const used = track.last.init ?? 0;
-          const version = Math.max(used, ...track.inits) + 1;
-          await this.#storePutKept(initKey(renditionId, version), data);
-          track.inits.add(version);
-          // A version stored by an earlier setInit that no segment used was never named: delete it now.
-          if (track.initVersion !== used) this.#forgetInit(track, track.initVersion, 0);
+        // A version no segment used yet was never named: it is replaced in place.
+        const version = track.last === null ? track.initVersion : track.last.init! + 1;
+        await this.#storePutKept(initKey(renditionId, version), data);
+        track.inits.add(version);
+        if (track.last !== null && track.initVersion !== version) {
           track.initVersion = version;
           this.#openPeriod(track);
         }
@@ -299,7 +298,7 @@ export class Presentation {
         this.#firstArrival ??= { wall: stored, end: seg.start + seg.duration };
         const prev = track.last;
         // A new init version: the segment must start a discontinuity (HLS) and a Period (DASH).
-        const newInit = prev !== null && (prev.init ?? 0) !== track.initVersion;
+        const newInit = prev !== null && prev.init !== track.initVersion;
         const listed: ListedSegment = {
           sequence: seg.sequence, start: seg.start, duration: seg.duration, bytes: seg.data.length, key,
           uri: key.slice(renditionId.length + 1), discontinuity: seg.discontinuity === true || newInit,
@@ -363,7 +362,9 @@ export class Presentation {
    * playlists), then deletes every segment and init segment it stored once
    * its grace period passed (the same rule as the live window's: players
    * holding the last manifests can still fetch what they name). Resolves
-   * when the manifests are deleted; `removeDone` resolves when every
+   * when the manifests (and init versions no segment used) are deleted; a
+   * new Presentation on the same store path may start then, with
+   * `firstSequence` = this one's highest `nextSequence`. `removeDone` resolves when every
    * deletion ran. `close()` does not cancel these deletions. Idempotent (a
    * failed manifest delete is retried by the next call).
    *
@@ -377,13 +378,17 @@ export class Presentation {
     if (!this.#removing) {
       const run = this.#enqueue(async () => {
         for (const key of this.#manifestKeysByRemovalOrder()) {
-          try {
-            await this.#store.delete(key);
-          } catch (e) {
-            throw callerError(STORE_FAILED, 'Presentation (store)', `delete ${key} failed`, e);
-          }
+          await this.#storeDelete(key);
           this.#written.delete(key);
         }
+        // Init versions no segment used were never named: gone before remove() resolves, so
+        // a new presentation starting at this one's high-water mark can reuse their numbers.
+        for (const t of this.#tracks.values())
+          for (const v of [...t.inits].filter((v) => t.last === null || v > t.last.init!)) {
+            await this.#storeDelete(initKey(t.rendition.id, v));
+            t.inits.delete(v);
+            this.#stored.delete(initKey(t.rendition.id, v));
+          }
         this.#scheduleRemoval();
       });
       run.catch(() => {
@@ -619,6 +624,14 @@ export class Presentation {
     this.#written.set(key, id);
   }
 
+  async #storeDelete(key: string): Promise<void> {
+    try {
+      await this.#store.delete(key);
+    } catch (e) {
+      throw callerError(STORE_FAILED, 'Presentation (store)', `delete ${key} failed`, e);
+    }
+  }
+
   // A segment or init: remembered until deleted, so remove() can find it.
   async #storePutKept(key: string, data: Buffer): Promise<void> {
     await this.#storePut(key, data);
@@ -642,14 +655,14 @@ export class Presentation {
       segments: t.segments.map((s) => ({
         uri: s.uri, duration: s.duration, discontinuity: s.discontinuity,
         ...(live && s.programDateTime ? { programDateTime: s.programDateTime } : {}),
-        ...(cmaf ? { map: initUri(s.init ?? 0) } : {}),
+        ...(cmaf ? { map: initUri(s.init!) } : {}),
       })),
       mediaSequence: t.segments[0]!.sequence,
       discontinuitySequence: t.discontinuitySequence,
       ...(live ? { targetDuration: this.#fixTarget(), fixedTargetDuration: true } : { targetDuration: 1 }),
       ...(this.mode === 'vod' ? { playlistType: 'VOD' as const } : this.mode === 'event' ? { playlistType: 'EVENT' as const } : {}),
       ended: this.#final,
-      ...(cmaf ? { map: initUri(t.segments[0]!.init ?? 0) } : {}),
+      ...(cmaf ? { map: initUri(t.segments[0]!.init!) } : {}),
       independentSegments: t.segments.every((s) => s.independent),
     });
   }

@@ -64,7 +64,7 @@ export class Track {
   firstStart: number | null = null;
   /** removed from the manifests in memory; deleted once the manifests that dropped them are stored */
   retired: RetiredSegment[] = [];
-  /** the init version the next segment uses (0: init.mp4, n: init_<n>.mp4) */
+  /** the init version the next segment uses (0: init.mp4, n: init_<n>.mp4); starts at the presentation's firstSequence */
   initVersion = 0;
   /** init versions stored and not yet retired */
   readonly inits = new Set<number>();
