@@ -43,6 +43,7 @@ export type { Rendition, MediaSegment, SegmentStore, PresentationMode, Presentat
 export { Presentation, MASTER_KEY, MPD_KEY, playlistKey, initKey, segmentKey } from './delivery/presentation.js';
 export { MemoryStore } from './delivery/memory-store.js';
 export { FileStore } from './delivery/fs-store.js';
+export { PrefixStore } from './delivery/prefix-store.js';
 export type { FileStoreOptions } from './delivery/fs-store.js';
 export { renderMediaPlaylist, renderMasterPlaylist, mediaPlaylistVersion, hlsTargetDuration, formatExtinf } from './delivery/hls.js';
 export type { PlaylistSegment, MediaPlaylistOptions, MasterEntry, MasterPlaylistOptions } from './delivery/hls.js';
