@@ -2,6 +2,7 @@
 // Decoder on the source's input with its inputOptions, decodes every frame
 // (counting video/audio frames and timestamps) and ends its Publication when
 // the decoder ends or fails. No media mocks.
+import { spawn } from 'node:child_process';
 import { Decoder, StreamRefused } from 'ffnode';
 
 export class IngestTarget {
@@ -97,7 +98,21 @@ export class IngestTarget {
   }
 }
 
-/** Frames per second of video a session decoded, over its lifetime. */
-export function summary(s) {
-  return { path: s.path, protocol: s.protocol, video: s.video, audio: s.audio, codecs: s.codecs, error: s.error?.message ?? null };
+/** `seconds` of H.264/AAC (320x240, 25 fps, GOP 25) MPEG-TS made by the ffmpeg CLI. */
+export function makeTs(seconds) {
+  const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac',
+    '-t', String(seconds), '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parts = [];
+  p.stdout.on('data', (d) => parts.push(d));
+  return new Promise((resolve) => p.on('close', () => resolve(Buffer.concat(parts))));
+}
+
+/** Waits until `cond()` is true (polling), or throws after timeoutMs. */
+export async function until(cond, timeoutMs = 20000, what = 'condition') {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
