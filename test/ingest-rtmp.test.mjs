@@ -3,7 +3,7 @@ import t from 'tap';
 import { attachRtmp, StreamRefused } from 'ffnode';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 import { publishWithFfmpeg, serveRtmp } from './helpers/rtmp.mjs';
-import { IngestTarget } from './helpers/ingest-target.mjs';
+import { IngestTarget, until } from './helpers/ingest-target.mjs';
 
 for (const awaitOpen of [false, true]) {
   t.test(`an RTMP publish becomes target.publish() and decodes (publish() resolves ${awaitOpen ? 'after the Decoder opened' : 'at once'})`, async (t) => {
@@ -47,7 +47,7 @@ t.test('the target closing the source (a kick) closes the RTMP connection; the p
   const port = await server.listen(0);
   const a = publishWithFfmpeg(port, 'live/dup', { seconds: 6 });
   const s = await target.session(0);
-  await new Promise((r) => setTimeout(r, 1000));
+  await until(() => s.video > 10, 15000, 'frames before the kick');
   t.equal(server.paths.length, 1);
   // kick: the target closes the source → the RTMP connection closes → ffmpeg fails, the session ends
   await target.kick('live/dup');

@@ -28,7 +28,7 @@ export class IngestTarget {
     }
     const s = {
       source, path: source.path, protocol: source.protocol, video: 0, audio: 0, samples: 0, firstPts: null, lastPts: null,
-      codecs: null, error: null, opened: false, decoder: null, startedAt: Date.now(), endedAt: null,
+      codecs: null, error: null, opened: false, decoder: null, startedAt: Date.now(), endedAt: null, abort: new AbortController(),
     };
     this.sessions.push(s);
     this.live.set(source.path, s);
@@ -46,7 +46,7 @@ export class IngestTarget {
   async #run(s, opened) {
     let dec;
     try {
-      dec = await Decoder.open(s.source.input, s.source.inputOptions ?? {});
+      dec = await Decoder.open(s.source.input, { ...s.source.inputOptions, signal: s.abort.signal });
       s.decoder = dec;
       s.opened = true;
       s.codecs = { video: dec.video?.codec ?? null, audio: dec.audio?.codec ?? null };
@@ -82,9 +82,15 @@ export class IngestTarget {
     const s = this.live.get(path);
     if (!s) return false;
     s.source.close('kicked');
-    await s.decoder?.close();
+    s.abort.abort(new Error('kicked'));
     await s.ended;
     return true;
+  }
+
+  /** Ends every session (an open still waiting, e.g. a listener's, too). */
+  async closeAll() {
+    for (const s of this.sessions) s.abort.abort(new Error('closed'));
+    await Promise.all(this.sessions.map((s) => s.ended));
   }
 
   /** Resolves with the nth session (0-based) once it exists. */
