@@ -4,7 +4,7 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { createPushHandler, probePushFormat, PushBody, StreamRefused } from 'ffnode';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
-import { IngestTarget, makeTs } from './helpers/ingest-target.mjs';
+import { IngestTarget, makeTs, until } from './helpers/ingest-target.mjs';
 
 /** An http server with the push handler; `statuses` records each push's response. */
 async function servePush(t, target, opts) {
@@ -23,12 +23,13 @@ async function servePush(t, target, opts) {
   return { port: server.address().port, statuses, server };
 }
 
-function ffmpegPush(url, { method = 'PUT', format = 'mpegts', seconds = 2, extra = [] } = {}) {
+function ffmpegPush(url, { method = 'PUT', format = 'mpegts', seconds = 2, extra = [], onSpawn } = {}) {
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
     '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-c:a', 'aac', '-t', String(seconds),
     '-f', format, '-method', method, ...extra, url];
   const p = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  onSpawn?.(p);
   let stderr = '';
   p.stderr.on('data', (d) => { stderr += d; });
   return new Promise((resolve) => p.on('close', (code) => resolve({ code, stderr })));
@@ -122,6 +123,19 @@ t.test('a refused push gets 409 with the reason; ffmpeg exits non-zero', async (
     target.refuse = () => new StreamRefused(`no (${code})`, code);
     t.same(await rawPush(port, '/live/x', { headers: { 'content-type': 'video/mp2t' }, chunks: [Buffer.alloc(188, 0x47)] }), { status, body: `no (${code})\n` }, `${code} → ${status}`);
   }
+});
+
+t.test('a pusher killed mid-stream: its source ends cleanly (EOF), the frames so far decoded', async (t) => {
+  const target = new IngestTarget();
+  const { port } = await servePush(t, target);
+  let proc;
+  const done = ffmpegPush(`http://127.0.0.1:${port}/live/killed`, { seconds: 10, onSpawn: (p) => { proc = p; } });
+  const s = await target.session(0);
+  await until(() => s.video >= 20, 15000, 'frames before the kill');
+  proc.kill('SIGKILL');
+  await done;
+  t.same(await s.ended, { reason: 'ended' }, 'an aborted request is the end of the input, not an error');
+  t.ok(s.video >= 20 && s.video < 250, `decoded ${s.video} frames`);
 });
 
 t.test('not a push: the handler returns false and leaves the request alone', async (t) => {

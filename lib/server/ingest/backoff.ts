@@ -11,7 +11,12 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-/** The defaults of {@link BackoffOptions}. */
+/**
+ * The defaults of {@link BackoffOptions}.
+ *
+ * @example
+ * backoffDelay(1, BACKOFF_DEFAULTS, () => 0); // 500
+ */
 export const BACKOFF_DEFAULTS: Readonly<Required<BackoffOptions>> = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.3 };
 
 /**
@@ -34,7 +39,12 @@ export function backoffDelay(attempt: number, opts: BackoffOptions = {}, random:
   return cap * (1 - o.jitter * r);
 }
 
-/** Validates and fills in {@link BackoffOptions}. @throws RangeError */
+/**
+ * Validates and fills in {@link BackoffOptions}. @throws RangeError
+ *
+ * @example
+ * resolveBackoff({ maxDelayMs: 5000 }); // { initialDelayMs: 500, maxDelayMs: 5000, factor: 2, jitter: 0.3 }
+ */
 export function resolveBackoff(opts: BackoffOptions = {}): Required<BackoffOptions> {
   const o = { ...BACKOFF_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as Required<BackoffOptions>;
   if (!(o.initialDelayMs >= 0) || !Number.isFinite(o.initialDelayMs)) throw new RangeError(`reconnect.initialDelayMs must be a finite number >= 0, got ${o.initialDelayMs}`);

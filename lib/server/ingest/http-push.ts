@@ -17,7 +17,12 @@ export interface PushHandlerOptions {
   idleTimeoutMs?: number;
 }
 
-/** HTTP status of each refusal code. */
+/**
+ * HTTP status of each refusal code.
+ *
+ * @example
+ * res.writeHead(REFUSAL_STATUS[err.errorName as RefusalCode]); // EBUSY → 409
+ */
 export const REFUSAL_STATUS: Readonly<Record<RefusalCode, number>> = { EBUSY: 409, ELIMIT: 503, EAUTH: 403, EINVAL: 400, ECLOSED: 503 };
 
 const EXT_FORMAT: Record<string, 'mpegts' | 'flv'> = { ts: 'mpegts', m2ts: 'mpegts', mts: 'mpegts', flv: 'flv' };

@@ -15,6 +15,9 @@ export type ListenerSourceOptions = Omit<PullSourceOptions, 'hls'>;
 /**
  * Checks a listener URL: `udp://HOST:PORT` or `srt://HOST:PORT?mode=listener`.
  * @throws TypeError saying what is wrong
+ *
+ * @example
+ * checkListenerUrl('srt://0.0.0.0:9001?mode=listener'); // 'srt'
  */
 export function checkListenerUrl(url: string): 'srt' | 'udp' {
   let u: URL;

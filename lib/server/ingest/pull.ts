@@ -29,13 +29,22 @@ export interface PullSourceOptions {
   healthyAfterMs?: number;
 }
 
-/** URL schemes a PullSource accepts, and the protocol each needs in libavformat. */
+/**
+ * URL schemes a PullSource accepts, and the protocol each needs in libavformat.
+ *
+ * @example
+ * Object.keys(PULL_SCHEMES).includes(new URL(url).protocol); // true for 'rtsp://…'
+ */
 export const PULL_SCHEMES: Readonly<Record<string, string>> = {
   'rtsp:': 'rtsp', 'rtsps:': 'rtsp', 'rtmp:': 'rtmp', 'rtmps:': 'rtmps', 'srt:': 'srt', 'http:': 'http', 'https:': 'https', 'udp:': 'udp',
 };
 
 /**
  * Checks a pull URL's scheme up front. @throws TypeError naming the scheme and the supported ones
+ *
+ * @example
+ * checkPullUrl('rtsp://10.0.0.7/s1'); // URL
+ * checkPullUrl('file:///etc/passwd'); // TypeError: unsupported scheme 'file' …
  */
 export function checkPullUrl(url: string, hls = false): URL {
   let u: URL;
@@ -114,8 +123,8 @@ export class PullSource extends EventEmitter {
 
   /** Starts pulling (idempotent). Resolves when it stops for good. */
   start(): Promise<void> {
+    this.#running = true; // also revives a loop that was stopping
     if (!this.#loop) {
-      this.#running = true;
       this.#loop = this.#run().finally(() => {
         this.#loop = null;
       });

@@ -31,6 +31,8 @@ interface Pending {
  * first. A refusal afterwards, or the end of the publication, closes that
  * RTMP connection. `close(reason)` on the source closes the connection.
  * Returns a function that detaches (publishes already admitted go on).
+ * Attach it after any other gate (`onPublish` runs first anyway): a gate
+ * added later is asked after the target has already admitted the publish.
  *
  * @example
  * const rtmp = new RtmpServer();
