@@ -83,13 +83,14 @@ export function attachRtmp(server: RtmpServer, target: PublishTarget, options: A
       return `publish failed: ${(e as Error)?.message ?? e}`;
     }
     pending.set(conn, { input, publication });
-    conn.once('close', () => {
-      // closed between the gate and the publish event: the input ends
-      if (pending.get(conn)?.input === input) {
-        pending.delete(conn);
-        input.end();
-      }
-    });
+    // closed between the gate and the publish event (or while the target decided): the input ends
+    const orphaned = (): void => {
+      if (pending.get(conn)?.input !== input) return;
+      pending.delete(conn);
+      input.end();
+    };
+    if (conn.socket.destroyed) orphaned();
+    else conn.once('close', orphaned);
     publication.then(
       (pub) => {
         void pub.ended.then(() => source.close('session ended'));
