@@ -43,6 +43,7 @@ export type { Rendition, MediaSegment, SegmentStore, PresentationMode, Presentat
 export { Presentation, MASTER_KEY, MPD_KEY, playlistKey, initKey, segmentKey } from './delivery/presentation.js';
 export { MemoryStore } from './delivery/memory-store.js';
 export { FileStore } from './delivery/fs-store.js';
+export { PrefixStore } from './delivery/prefix-store.js';
 export type { FileStoreOptions } from './delivery/fs-store.js';
 export { renderMediaPlaylist, renderMasterPlaylist, mediaPlaylistVersion, hlsTargetDuration, formatExtinf } from './delivery/hls.js';
 export type { PlaylistSegment, MediaPlaylistOptions, MasterEntry, MasterPlaylistOptions } from './delivery/hls.js';
@@ -55,4 +56,9 @@ export type { Versions } from './stats.js';
 export type { Stats } from './stats.js';
 export type { Rational, AVOptions, MediaType, VideoFrameInit, AudioFrameInit, PacketInit } from '../types/binding.js';
 export { RtmpServer, RtmpConnection, RtmpError, ChunkParser, ChunkWriter, RTMP_MESSAGE_TYPES, decodeAmf0, encodeAmf0, Handshake, FlvWriter, unsupportedCodec } from './server/rtmp/index.js';
-export type { RtmpServerOptions, RtmpConnectionOptions, PublishRequest, PublishEvent, PublishGate, RtmpMessage, ChunkLimits, AmfValue, AmfObject, AmfLimits } from './server/rtmp/index.js';
+export type { RtmpServerOptions, ServerPublishGate, RtmpConnectionOptions, PublishRequest, PublishEvent, PublishGate, RtmpMessage, ChunkLimits, AmfValue, AmfObject, AmfLimits } from './server/rtmp/index.js';
+export { StreamRefused } from './server/errors.js';
+export { parseStreamPath } from './server/types.js';
+export type { IngestProtocol, IngestSource, StreamState, StreamPath, RefusalCode, Publication, PublishTarget, RenditionSnapshot, StreamSnapshot, StreamDirectory } from './server/types.js';
+export { attachRtmp, createPushHandler, REFUSAL_STATUS, PushBody, probePushFormat, PullSource, checkPullUrl, PULL_SCHEMES, ListenerSource, checkListenerUrl, backoffDelay, resolveBackoff, BACKOFF_DEFAULTS } from './server/ingest/index.js';
+export type { AttachRtmpOptions, PushHandlerOptions, PushBodyOptions, PushBodyEnd, PullSourceOptions, PullStopReason, ListenerSourceOptions, BackoffOptions } from './server/ingest/index.js';

@@ -136,6 +136,8 @@ export interface DecoderOpenOptions {
   options?: AVOptions;        // demuxer/protocol AVOptions
   /** ms for any single blocking open/read; 0 disables. Default 15000 for network URLs, 0 otherwise */
   timeoutMs?: number;
+  /** ms for the whole open (open + stream probing); 0 disables. Default: timeoutMs */
+  openTimeoutMs?: number;
   /** open decoders (default true); false = demux only */
   decode?: boolean;
   /** decoder threads per stream (0 = auto) */
