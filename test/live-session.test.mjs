@@ -1,6 +1,7 @@
 // LiveSession: a publisher connection → the ladder → an injected Presentation,
 // continued across a reconnect; the one segment grid; the thread budget.
 import t from 'tap';
+import { spawn } from 'node:child_process';
 import { LiveSession, Presentation, MemoryStore, Encoder, Segmenter, Frame, KeyframeGrid, ThreadBudget, resolveLadder, stats } from 'ffnode';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 
@@ -59,6 +60,50 @@ t.test('two sessions into one Presentation: the reconnect continues numbering, m
   t.equal(b.result.continuation.sequences.v360p, cont.sequences.v360p + b.segments.filter((s) => s.rendition === 'v360p').length);
   t.equal(stats().objects, 0, 'nothing native alive');
   await presentation.close();
+});
+
+t.test('an FLV byte stream from the ffmpeg CLI: onPacket sees every packet, the input ends the session', async (t) => {
+  const ff = spawn('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=3',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-c:a', 'aac', '-f', 'flv', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const presentation = new Presentation({ store: new MemoryStore(), mode: 'event', segmentFormat: 'cmaf', segmentDuration: 1 });
+  let packets = 0;
+  const session = LiveSession.start(ff.stdout, { presentation, inputOptions: { format: 'flv' }, segmentDuration: 1, ladder: ['240p', { passthrough: true }], onPacket: () => void packets++ });
+  const warnings = [];
+  session.on('warning', (w) => warnings.push(w));
+  const r = await session.done;
+  ff.kill();
+  t.equal(r.reason, 'ended', `the input's end ends the session (${r.error ?? ''})`);
+  t.ok(warnings.some((w) => /passthrough rung dropped.*stream input cannot be scanned ahead/.test(w)), 'the source rung is dropped, saying why');
+  t.ok(packets > 100, `${packets} packets seen by onPacket`);
+  t.ok(r.frames >= 70, `${r.frames} frames`);
+  t.same(r.renditions.map((c) => c.dropped), [0, 0]);
+  t.ok(r.continuation.mediaEnd > 2.5, `mediaEnd ${r.continuation.mediaEnd}`);
+  t.notOk(presentation.ended, 'the session never ends the Presentation');
+  await presentation.close();
+  t.equal(stats().objects, 0);
+});
+
+t.test('overload: the largest rung drops first, reported and bounded', async (t) => {
+  const presentation = new Presentation({ store: new MemoryStore(), mode: 'live', segmentFormat: 'cmaf', segmentDuration: 1 });
+  const session = LiveSession.start('testsrc2=size=1280x720:rate=30,realtime', {
+    presentation, inputOptions: { format: 'lavfi' }, segmentDuration: 1, audio: false, preset: 'medium', latency: 'normal', queueSize: 2,
+    ladder: ['720p', '360p'], threadBudget: new ThreadBudget(1), progressInterval: 100,
+  });
+  const events = [];
+  session.on('dropped', async (d) => events.push(d));
+  session.on('progress', (p) => {
+    if (p.frames >= 120) session.stop();
+  });
+  const r = await session.done;
+  t.equal(r.reason, 'stopped');
+  t.equal(r.startupDropped, 0);
+  const [big, small] = r.renditions;
+  t.ok(big.dropped > 0, `v720p dropped ${big.dropped}`);
+  t.ok(big.dropped >= small.dropped, `the largest rung dropped most (v720p ${big.dropped}, v360p ${small.dropped})`);
+  t.ok(events.length >= 1 && events.length <= 6, `${events.length} throttled 'dropped' events`);
+  t.ok(Object.values(r.stats.queued).every((n) => n <= 2), 'queues stayed bounded');
+  await presentation.close();
+  t.equal(stats().objects, 0);
 });
 
 t.test('stop() before any frame, an input without video and bad options', async (t) => {

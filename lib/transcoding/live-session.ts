@@ -102,7 +102,7 @@ export interface LiveStartedEvent {
 export interface LiveSessionStats {
   /** source video frames through the timeline */
   frames: number;
-  /** true until every rung has returned its first packet (frames wait, never drop) */
+  /** true until every rung has returned packets and caught up with the opening burst (frames wait, never drop) */
   startup: boolean;
   /** frames dropped while starting up (the session waits instead: 0) */
   startupDropped: number;
@@ -330,9 +330,13 @@ export class LiveSession extends EventEmitter {
             current = f;
             droppedTotal += await renditions.fanOut(f, policy);
             current = null;
-            if (startup && renditions.encoded.every((v) => v.packetsOut > 0)) startup = false;
             frames++;
             mediaTime = seconds(f);
+            // Startup is over once every rung has returned packets and the
+            // input's opening burst (what the probe buffered arrives at once)
+            // is through: a read had to wait for the source, or two segments
+            // of media went through, whichever comes first.
+            if (startup && renditions.encoded.every((v) => v.packetsOut > 0) && (caughtUp || mediaTime >= 2 * segmentDuration)) startup = false;
             const now = performance.now();
             if (droppedTotal > 0 && now - lastDropped >= 1000) {
               lastDropped = now;
@@ -349,8 +353,16 @@ export class LiveSession extends EventEmitter {
         }
       };
 
+      let caughtUp = false;
+      const paced = 250 / sourceFps; // ms: a read that waits this long waited for the source
       try {
-        for await (const p of dec.packets()) {
+        const packets = dec.packets();
+        for (;;) {
+          const asked = performance.now();
+          const next = await packets.next();
+          if (next.done) break;
+          const p = next.value;
+          if (!startup || performance.now() - asked >= paced) caughtUp = true;
           try {
             if (o.onPacket) await o.onPacket(p);
             if (p.streamIndex === src.index || p.streamIndex === audioIndex) for (const f of await dec.decodePacket(p)) await consume(f, p.streamIndex);
@@ -358,7 +370,10 @@ export class LiveSession extends EventEmitter {
             p.free();
           }
           report();
-          if (failure || this.#stop.signal.aborted) break;
+          if (failure || this.#stop.signal.aborted) {
+            void packets.return(undefined).catch(() => {});
+            break;
+          }
         }
         if (!failure && !this.#stop.signal.aborted) {
           for (const f of await dec.flush(src.index)) await consume(f, src.index);
