@@ -158,7 +158,8 @@ const cost = (v: Variant): number => v.width * v.height * v.frameRate;
 /**
  * Events: 'started' ({@link LiveStartedEvent}), 'segment'
  * ({@link LiveSegmentEvent}), 'warning' (string), 'discontinuity'
- * ({@link Discontinuity}), 'progress' ({@link Progress}), 'dropped'
+ * ({@link Discontinuity}), 'progress' ({@link Progress}) and 'stats'
+ * ({@link LiveSessionStats}) every `progressInterval`, 'dropped'
  * (`Record<rendition, dropped so far>`, at most once a second).
  */
 export class LiveSession extends EventEmitter {
@@ -225,7 +226,7 @@ export class LiveSession extends EventEmitter {
     };
     this.#stats = stats;
     const finish = (reason: LiveSessionResult['reason']): LiveSessionResult => ({
-      continuation: sink.continuation(set ? set.variants.map((v) => v.variant) : (o.previous?.variants ?? []), set ? set.audio !== null : (o.previous?.audio ?? false)),
+      continuation: sink.continuation(set ? set.variants.map((v) => v.variant) : (o.previous?.variants ?? []), (set?.audio ?? null) !== null || (o.previous?.audio ?? false)),
       warnings, discontinuities: timeline?.discontinuities ?? [], decodeErrors: dec?.decodeErrors ?? 0,
       renditions: set?.counters.map((c) => ({ ...c })) ?? [], frames, startupDropped: 0, reason,
       ...(reason === 'error' ? { error: failure } : {}), stats: stats(),
@@ -243,9 +244,11 @@ export class LiveSession extends EventEmitter {
       if (o.previous) ladder = o.previous.variants.map((v) => ({ ...v }));
       else ladder = resolveLadder({ width: src.width, height: src.height, frameRate: sourceFps }, o.ladder, { preset: o.preset ?? 'veryfast', warn: note });
       if (ladder.some((v) => v.passthrough)) {
+        // A live input is never scanned ahead for its keyframes (it may not end, and its bytes are ours).
+        const why = unscannable(input, o.inputOptions?.format) ?? 'a live session never reads its input ahead to check its keyframes';
         const kept = ladder.filter((v) => !v.passthrough);
-        if (!kept.length) throw new TypeError(`LiveSession: the ladder asked only for a 'source' (copied) rung, which a live session cannot check: ${unscannable(input, o.inputOptions?.format) ?? 'a live input is never read ahead'}`);
-        note(`passthrough rung dropped: the ladder asked for a 'source' rung (the source video copied as is); only ${kept.map((v) => v.id).join(', ')} ${kept.length === 1 ? 'is' : 'are'} produced instead, because ${unscannable(input, o.inputOptions?.format) ?? 'a live input is never read ahead'} to check that its keyframes fall on the segment grid`);
+        if (!kept.length) throw new TypeError(`LiveSession: the ladder asked only for a 'source' (copied) rung, which cannot be used: ${why}`);
+        note(`passthrough rung dropped: the ladder asked for a 'source' rung (the source video copied as is); only ${kept.map((v) => v.id).join(', ')} ${kept.length === 1 ? 'is' : 'are'} produced instead, because ${why}`);
         ladder = kept;
       }
       lease = budget.acquire(ladder);
@@ -304,6 +307,7 @@ export class LiveSession extends EventEmitter {
           frames, fps: wall > 0 ? frames / wall : 0, speed: wall > 0 ? mediaTime / wall : 0, time: mediaTime,
           duration: null, percent: null, eta: null, renditions: renditions.counters,
         } satisfies Progress);
+        this.emit('stats', stats());
       };
       const rebase = (f: Frame): void => {
         if (f.pts === null || shift === null) return;
