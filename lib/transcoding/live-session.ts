@@ -337,10 +337,11 @@ export class LiveSession extends EventEmitter {
             frames++;
             mediaTime = seconds(f);
             // Startup is over once every rung has returned packets and the
-            // input's opening burst (what the probe buffered arrives at once)
-            // is through: a read had to wait for the source, or two segments
-            // of media went through, whichever comes first.
-            if (startup && renditions.encoded.every((v) => v.packetsOut > 0) && (caughtUp || mediaTime >= 2 * segmentDuration)) startup = false;
+            // opening burst is through (what the probe buffered arrives at
+            // once; publishers catch up after their own encoder's start):
+            // after the first segment of media, the first read that had to
+            // wait for the source — at the latest after two segments.
+            if (startup && renditions.encoded.every((v) => v.packetsOut > 0) && mediaTime >= segmentDuration && (caughtUp || mediaTime >= 2 * segmentDuration)) startup = false;
             const now = performance.now();
             if (droppedTotal > 0 && now - lastDropped >= 1000) {
               lastDropped = now;
@@ -366,7 +367,7 @@ export class LiveSession extends EventEmitter {
           const next = await packets.next();
           if (next.done) break;
           const p = next.value;
-          if (!startup || performance.now() - asked >= paced) caughtUp = true;
+          if (mediaTime >= segmentDuration && performance.now() - asked >= paced) caughtUp = true;
           try {
             if (o.onPacket) await o.onPacket(p);
             if (p.streamIndex === src.index || p.streamIndex === audioIndex) for (const f of await dec.decodePacket(p)) await consume(f, p.streamIndex);
