@@ -17,6 +17,7 @@ import { Decoder } from './media/decoder.js';
 import { remux, type RemuxResult } from './media/remuxer.js';
 import { transcode, type Progress } from './transcoding/transcode.js';
 import { ConfigError, resolveServeOptions, type ServeOptions } from './server/config.js';
+import { describeEvent } from './server/live-server.js';
 import type { HwDeviceType } from '../types/binding.js';
 
 const HELP: Record<string, string> = {
@@ -262,18 +263,6 @@ const SERVE_FLAGS: Partial<Record<keyof ServeOptions, string>> = {
   maxStreams: 'max-streams', onConflict: 'on-conflict',
 };
 
-// One line per registry event, whatever its payload: a path, or an object with a path.
-function describeEvent(ev: unknown): string {
-  if (typeof ev === 'string') return ev;
-  const e = (ev ?? {}) as { path?: string; protocol?: string; remoteAddress?: string | null; reason?: string; error?: Error; message?: string };
-  const parts = [e.path ?? '?'];
-  if (e.protocol) parts.push(`${e.protocol}${e.remoteAddress ? ` from ${e.remoteAddress}` : ''}`);
-  if (e.reason) parts.push(`(${e.reason})`);
-  const err = e.error?.message ?? (ev instanceof Error ? ev.message : undefined);
-  if (err) parts.push(`: ${err}`);
-  return parts.join(' ');
-}
-
 async function cmdServe(args: string[]): Promise<void> {
   const options = Object.fromEntries(Object.values(SERVE_FLAGS).map((f) => [f, { type: 'string' as const }]));
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...options, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -296,8 +285,8 @@ async function cmdServe(args: string[]): Promise<void> {
   const { serve } = await import('./server/serve.js'); // the registry loads only for this command
   const server = await serve(opts);
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  for (const name of ['publish', 'unpublish', 'reconnect'] as const) server.registry.on(name, (ev: unknown) => log(`${name} ${describeEvent(ev)}`));
-  server.registry.on('error', (ev: unknown) => process.stderr.write(`ffnode: error: ${describeEvent(ev)}\n`));
+  for (const name of ['publish', 'unpublish', 'reconnect'] as const) server.registry.on(name, (...args: unknown[]) => log(`${name} ${describeEvent(args)}`));
+  server.registry.on('error', (...args: unknown[]) => process.stderr.write(`ffnode: error: ${describeEvent(args)}\n`));
   console.log(`ffnode serve: RTMP ${server.rtmpUrl}, HTTP ${server.url}, store ${opts.store ?? 'memory'}`);
   console.log(`  publish: ${server.rtmpUrl}/<app>/<name>   e.g. ffmpeg -re -i in.mp4 -c copy -f flv ${server.rtmpUrl}/live/mine`);
   console.log(`  watch:   ${server.url}/<app>/<name>/master.m3u8   (DASH: ${server.url}/<app>/<name>/manifest.mpd)`);

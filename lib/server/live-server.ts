@@ -133,3 +133,24 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
     close: () => (closing ??= shutdown()),
   };
 }
+
+/**
+ * One log line's worth of a registry event's arguments: strings as they are,
+ * errors by their message, objects by their path, publisher, reason and error.
+ *
+ * @example
+ * describeEvent([{ path: 'live/cam1', protocol: 'rtmp', remoteAddress: '10.0.0.7:50122' }]); // 'live/cam1 rtmp from 10.0.0.7:50122'
+ * describeEvent(['live/cam1', new Error('decoder failed')]);                                // 'live/cam1 decoder failed'
+ */
+export function describeEvent(args: readonly unknown[]): string {
+  return args.map((a) => {
+    if (typeof a === 'string') return a;
+    if (a instanceof Error) return a.message;
+    if (!a || typeof a !== 'object') return a === undefined ? '' : String(a);
+    const e = a as { path?: string; protocol?: string; remoteAddress?: string | null; publisher?: { protocol?: string; remoteAddress?: string | null } | null; reason?: string; error?: { message?: string } };
+    const protocol = e.protocol ?? e.publisher?.protocol;
+    const from = e.remoteAddress ?? e.publisher?.remoteAddress;
+    return [e.path, protocol && `${protocol}${from ? ` from ${from}` : ''}`, e.reason && `(${e.reason})`, e.error?.message && `error: ${e.error.message}`]
+      .filter(Boolean).join(' ');
+  }).filter(Boolean).join(' ');
+}
