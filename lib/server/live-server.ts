@@ -96,7 +96,9 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   const rtmp = new RtmpServer(options.rtmp ?? {});
   parts.attachRtmp(rtmp, registry);
   const handler = createMinimalHandler({ store, directory: registry, push: parts.createPushHandler(registry) });
-  const server = http.createServer(handler);
+  // Node's default requestTimeout (300 s) would cut an HTTP push, a request
+  // body that lasts as long as the stream; headersTimeout still bounds the headers.
+  const server = http.createServer({ requestTimeout: 0 }, handler);
 
   let rtmpPort: number;
   let httpPort: number;
