@@ -90,8 +90,8 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   const store: SegmentStore = !options.store || options.store === 'memory' ? new MemoryStore() : new FileStore(options.store);
   const registry = parts.createRegistry(registryOptions(options, store));
   // A stream's failure must not bring the server down when nobody listens.
-  registry.on('error', (e: unknown) => {
-    if (registry.listenerCount('error') === 1) process.emitWarning(`ffnode serve: ${(e as Error)?.message ?? e}`);
+  registry.on('error', (path: unknown, e: unknown) => {
+    if (registry.listenerCount('error') === 1) process.emitWarning(`ffnode serve: ${String(path)}: ${(e as Error)?.message ?? e}`);
   });
   const rtmp = new RtmpServer(options.rtmp ?? {});
   parts.attachRtmp(rtmp, registry);

@@ -30,7 +30,7 @@ export type LiveServer = LiveServerOf<StreamRegistry>;
  * process.once('SIGINT', () => server.close());
  */
 export function serve(options: ServeOptions = {}): Promise<LiveServer> {
-  return startLiveServer(options, {
+  return startLiveServer<StreamRegistry>(options, {
     createRegistry: (o) => new StreamRegistry(o),
     attachRtmp,
     createPushHandler: (registry) => createPushHandler(registry, {}),
