@@ -34,8 +34,13 @@ export { transcode, Transcode, sharedTimeOffset } from './transcoding/transcode.
 export type { TranscodeOptions, TranscodeResult, Progress } from './transcoding/transcode.js';
 export { resolveLadder, RUNGS, DEFAULT_LADDER, MIN_BITRATE } from './transcoding/ladder.js';
 export { balancedEncoderThreads, ONE_THREAD_DECODE } from './transcoding/threads.js';
+export { LiveSession } from './transcoding/live-session.js';
+export type { LiveSessionOptions, LiveSessionResult, LiveSessionStats, LiveContinuation, LiveSegmentEvent, LiveStartedEvent, OverloadPriority } from './transcoding/live-session.js';
+export { ThreadBudget, threadBudget } from './transcoding/thread-budget.js';
+export type { ThreadLease } from './transcoding/thread-budget.js';
+export type { LatencySummary } from './transcoding/latency.js';
 export type { Variant, VariantSpec, SourceVideo } from './transcoding/ladder.js';
-export { KeyframeGrid } from './transcoding/grid.js';
+export { KeyframeGrid, gridTolerance, reachesGridPoint } from './transcoding/grid.js';
 export { SourceTimeline, DISCONTINUOUS_FORMATS } from './transcoding/timeline.js';
 export type { Discontinuity } from './transcoding/timeline.js';
 export type { AudioOptions } from './transcoding/audio-rendition.js';

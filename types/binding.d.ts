@@ -328,6 +328,13 @@ export interface SegmenterOptions {
    * negative start (B-frame dts, audio priming), so they share one timeline.
    */
   timeOffset?: number;
+  /**
+   * seconds (0..segmentDuration/2): a keyframe this much before a grid point
+   * still opens that segment — the one grid rule (lib/transcoding/grid.ts).
+   * Default: half a frame when the cut stream's parameters carry `frameRate`
+   * (a Decoder StreamInfo), else 0.
+   */
+  gridTolerance?: number;
 }
 export interface SegmentInfo {
   sequence: number; start: number; duration: number; size: number;
