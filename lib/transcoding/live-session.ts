@@ -276,7 +276,7 @@ export class LiveSession extends EventEmitter {
       });
       const renditions = set;
 
-      timeline = new SourceTimeline(note, () => 0, dec.info.format, (d) => this.emit('discontinuity', d));
+      timeline = new SourceTimeline(note, () => shift ?? 0, dec.info.format, (d) => this.emit('discontinuity', d));
       timeline.addStream(src.index, 'video', sourceFps);
       const audioIndex = renditions.audio && srcAudio ? srcAudio.index : -1;
       if (audioIndex >= 0) timeline.addStream(audioIndex, 'audio', null);
