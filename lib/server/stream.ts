@@ -12,7 +12,8 @@ import type { Packet } from '../media/frame.js';
 import type { StreamInfo } from '../media/decoder.js';
 import { Presentation } from '../delivery/presentation.js';
 import { PrefixStore } from '../delivery/prefix-store.js';
-import { LiveSession, type LiveContinuation, type LiveSessionResult } from '../transcoding/live-session.js';
+import { LiveSession, type LiveContinuation, type LiveSessionResult, type LiveStartedEvent } from '../transcoding/live-session.js';
+import type { Progress } from '../transcoding/transcode.js';
 import type { RegistryOptions } from './options.js';
 import { Recorder } from './recorder.js';
 import { IngestMeter } from './ingest-meter.js';
@@ -39,10 +40,13 @@ export class LiveStream extends EventEmitter {
   #stopReason: EndReason | null = null;
   #continuation: LiveContinuation | null = null;
   #sourceInfo: SourceInfo | null = null;
+  #encoders: Record<string, string> = {};
+  #speed = 0;
   #grace: NodeJS.Timeout | null = null;
   #recorder: Promise<Recorder | null> | null = null;
   #recording: string | null = null;
   #finished: Promise<void> | null = null;
+  #sessions = 0;
 
   constructor(p: { app: string; name: string; path: string }, opts: RegistryOptions, firstSequence: number) {
     super();
@@ -87,7 +91,7 @@ export class LiveStream extends EventEmitter {
     if (this.#session) throw new Error(`${this.path}: a publisher is already attached`);
     if (this.#grace) clearTimeout(this.#grace);
     this.#grace = null;
-    const returning = this.#continuation !== null;
+    const returning = this.#sessions++ > 0;
     if (returning) this.reconnects++;
     this.#source = src;
     this.#stopReason = null;
@@ -102,22 +106,25 @@ export class LiveStream extends EventEmitter {
       latency: o.latency ?? 'low',
       ...(o.audio !== undefined ? { audio: o.audio } : {}),
       onPacket: (p: Packet) => this.#onPacket(p),
-      ...(o.record ? { onStreams: (s: readonly StreamInfo[]) => this.#startRecording(s) } : {}),
+      ...(o.record ? { onInput: (s: readonly StreamInfo[]) => this.#startRecording(s) } : {}),
     });
     this.#session = session;
-    session.on('started', (info: { source: SourceInfo }) => {
+    session.on('started', (info: LiveStartedEvent) => {
       this.#sourceInfo = info.source;
+      this.#encoders = info.encoders;
       this.state = 'live';
       this.emit('started', info);
     });
     session.on('segment', (s: unknown) => this.emit('segment', s));
+    session.on('progress', (p: Progress) => (this.#speed = p.speed));
     session.on('warning', (w: string) => this.emit('warning', w));
     session.on('dropped', (d: unknown) => this.emit('dropped', d));
     let settle!: (v: Awaited<Publication['ended']>) => void;
     const ended = new Promise<Awaited<Publication['ended']>>((r) => (settle = r));
+    const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
     this.#sessionDone = session.done.then(
-      (r: LiveSessionResult) => this.#detach(session, r.continuation, null, settle),
-      (e: unknown) => this.#detach(session, null, e instanceof Error ? e : new Error(String(e)), settle),
+      (r: LiveSessionResult) => this.#detach(session, r.continuation, r.reason === 'error' ? asError(r.error) : null, settle),
+      (e: unknown) => this.#detach(session, null, asError(e), settle),
     );
     this.emit(returning ? 'reconnect' : 'publish', { protocol: src.protocol, remoteAddress: src.remoteAddress ?? null, reconnects: this.reconnects });
     return { path: this.path, ended };
@@ -132,14 +139,14 @@ export class LiveStream extends EventEmitter {
     if (!s) return;
     this.#stopReason = reason;
     this.#source?.close(message);
-    await s.stop(message).catch(() => {});
+    s.stop(message);
     await this.#sessionDone;
   }
 
   async #detach(session: LiveSession, cont: LiveContinuation | null, error: Error | null, settle: (v: Awaited<Publication['ended']>) => void): Promise<void> {
     if (this.#session !== session) return;
     this.#session = null;
-    if (cont) this.#continuation = cont;
+    if (cont && cont.variants.length) this.#continuation = cont; // a session stopped before its ladder existed leaves none
     const source = this.#source;
     this.#source = null;
     source?.close(error ? `stream error: ${error.message}` : 'session ended');
@@ -154,8 +161,7 @@ export class LiveStream extends EventEmitter {
     this.#grace = setTimeout(() => {
       this.#grace = null;
       if (!this.#session) void this.finish('grace');
-    }, grace * 1000);
-    this.#grace.unref();
+    }, grace * 1000); // kept referenced: a stream's end (finalising its recording) is work the process must still do
   }
 
   /**
@@ -188,7 +194,10 @@ export class LiveStream extends EventEmitter {
   #onPacket(p: Packet): void {
     this.#meter.add(p.size);
     const rec = this.#recorder;
-    if (rec) void rec.then((r) => r?.write(p));
+    if (!rec) return;
+    // The session frees its packet when this returns: keep a reference until the recorder has it.
+    const q = p.ref();
+    void rec.then((r) => r?.write(q)).finally(() => q.free());
   }
 
   #startRecording(streams: readonly StreamInfo[]): void {
@@ -216,12 +225,13 @@ export class LiveStream extends EventEmitter {
   /** What the API reports. */
   snapshot(): StreamSnapshot {
     const s = this.#session?.stats;
+    const live = this.#session !== null;
     const renditions: RenditionSnapshot[] = this.presentation.renditions.map((r) => {
       const c = s?.renditions.find((x) => x.id === r.id);
       return {
         id: r.id, type: r.type, ...(r.width ? { width: r.width, height: r.height! } : {}),
         bitrate: r.bitrate, measuredBitrate: Math.round(this.presentation.bandwidth(r.id).average ?? 0),
-        encoder: c?.encoder ?? '', frames: c?.frames ?? 0, dropped: c?.dropped ?? 0, segments: c?.segments ?? 0,
+        encoder: r.type === 'audio' ? 'aac' : (this.#encoders[r.id] ?? ''), frames: c?.frames ?? 0, dropped: c?.dropped ?? 0, segments: c?.segments ?? 0,
       };
     });
     const src = this.#source;
@@ -233,7 +243,7 @@ export class LiveStream extends EventEmitter {
       publisher: src ? { protocol: src.protocol, remoteAddress: src.remoteAddress ?? null } : null,
       source: this.#sourceInfo,
       ingestBitrate: this.#meter.bitrate(),
-      speed: s?.speed ?? 0,
+      speed: live ? this.#speed : 0,
       renditions,
       reconnects: this.reconnects,
       manifests: {
