@@ -59,7 +59,10 @@ t.test('hostile peers on the same port are cut off; the 3 streams keep real time
     const rends = snap.renditions.length;
     const gained = segCount(p) - before[p];
     const perRendition = gained / rends;
-    t.ok(perRendition >= secs / SEG - 2 && perRendition <= secs / SEG + 2, `${p}: ${perRendition.toFixed(1)} segments per rendition in ${secs.toFixed(1)} s (real time: ${(secs / SEG).toFixed(1)})`);
+    t.ok(perRendition >= secs / SEG - 2, `${p}: ${perRendition.toFixed(1)} segments per rendition in ${secs.toFixed(1)} s (real time: ${(secs / SEG).toFixed(1)})`);
+    // never more media than the real-time publisher has sent (a stream that lagged may catch up, not overtake)
+    const sinceStart = (Date.now() - pubs[PATHS.indexOf(p)].runs[0].startedAt) / 1000;
+    t.ok(segCount(p) / rends <= sinceStart / SEG + 1, `${p}: ${(segCount(p) / rends).toFixed(1)} segments per rendition in all, ${sinceStart.toFixed(1)} s after its publish`);
     t.equal(snap.state, 'live', `${p} is live`);
     t.ok(snap.speed >= 0.9, `${p}: speed ${snap.speed}`);
   }
@@ -107,6 +110,6 @@ t.test('the API lists the 3 streams', async (t) => {
   const r = JSON.parse((await getText(`${server.url}/api/streams`)).text);
   t.same(r.streams.map((s) => s.path).sort(), PATHS);
   t.ok(r.streams.every((s) => s.state === 'live' && s.renditions.every((x) => x.segments > 0)), 'all live with segments');
-  t.ok(pubs.every((pb) => pb.runs[0].code === undefined && pb.runs[0].stderr === ''), 'every ffmpeg still publishing, no error');
+  t.same(pubs.map((pb) => [pb.runs[0].code, pb.runs[0].stderr]), pubs.map(() => [undefined, '']), 'every ffmpeg still publishing, no error');
   await Promise.all(pubs.map((pb) => pb.kill()));
 });
