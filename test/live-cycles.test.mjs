@@ -22,7 +22,7 @@ import { endsWithZeroLive } from './helpers/leaks.mjs';
 import { startLive, waitFor } from './helpers/live.mjs';
 
 const CYCLES = Number(process.env.LIVE_CYCLES ?? 100);
-if (!(CYCLES >= 40)) throw new RangeError(`LIVE_CYCLES must be ≥ 40 (RSS is compared from cycle 20 on), not ${process.env.LIVE_CYCLES}`);
+if (!(CYCLES >= 70)) throw new RangeError(`LIVE_CYCLES must be ≥ 70 (RSS at cycles 20-40 is compared with the last three readings), not ${process.env.LIVE_CYCLES}`);
 const WARM = 20;
 const EARLY = 10;
 
