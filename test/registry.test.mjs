@@ -100,6 +100,10 @@ t.test('admission: beyond maxStreams a publish is refused with ELIMIT; bad paths
   }
   await reg.close();
   await t.rejects(reg.publish(a.source), { errorName: 'ECLOSED' }, 'refused after close');
+  const bad = new StreamRegistry({ store: new MemoryStore(), latency: 'instant' });
+  await t.rejects(bad.publish({ ...a.source, path: 'live/opt' }), TypeError, 'options the session refuses reject the publish');
+  t.equal(bad.size, 0, 'and leave no stream behind');
+  await bad.close();
 });
 
 t.test('isolation: a stream fed garbage fails alone; the other keeps producing segments', async (t) => {
