@@ -152,7 +152,14 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     if (customIO_ && url_.empty()) url_ = "stream input";
     if (customIO_ && timeoutMs == 0 && info.Length() > 1 && info[1].As<Napi::Object>().Get("timeoutMs").IsUndefined()) timeoutMs = 30000;
     timeoutMs = std::min(timeoutMs, 7 * 24 * 3600 * 1000.0);  // a week: no overflow in the deadline
-    session_.SetTimeoutUs(static_cast<int64_t>(timeoutMs * 1000));
+    // openTimeoutMs: the open (avformat_open_input + find_stream_info) alone, e.g.
+    // 0 for a listener that may wait forever for its publisher; reads keep timeoutMs.
+    double openTimeoutMs = timeoutMs;
+    if (info.Length() > 1 && info[1].IsObject()) openTimeoutMs = getNumber(info[1].As<Napi::Object>(), "openTimeoutMs", timeoutMs);
+    if (!(openTimeoutMs >= 0)) throw Napi::RangeError::New(env, "Decoder.open: openTimeoutMs must be >= 0");
+    openTimeoutMs = std::min(openTimeoutMs, 7 * 24 * 3600 * 1000.0);
+    readTimeoutUs_ = static_cast<int64_t>(timeoutMs * 1000);
+    session_.SetTimeoutUs(static_cast<int64_t>(openTimeoutMs * 1000));
     session_.SetWaitOnly(customIO_);
     req.url = url_;
     req.customIO = customIO_;
@@ -204,6 +211,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     if (r < 0) return Fail(f, r, "avformat_find_stream_info");
     if (Cut(f, "avformat_find_stream_info")) return;
     session_.Disarm();
+    session_.SetTimeoutUs(readTimeoutUs_);  // open done: every read from now on has timeoutMs
     dec_.assign(fmt_->nb_streams, nullptr);
     flushed_.assign(fmt_->nb_streams, false);
     // Sized once, read from JS only after open resolved, kept until destruction.
@@ -599,6 +607,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   unsigned nStreamErrors_ = 0;
   Failure pending_;  // a read error held back until the decoders are drained
   bool customIO_ = false;
+  int64_t readTimeoutUs_ = 0;  // timeoutMs, in force once the open is done (openTimeoutMs before)
   bool opening_ = false;
   bool opened_ = false;
   bool closing_ = false;

@@ -141,7 +141,10 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     std::string format = fv.IsString() ? fv.As<Napi::String>().Utf8Value() : "";
     if (format != "cmaf" && format != "mpegts") check::typeError(env, where, "format", "'cmaf' or 'mpegts'", fv);
     double dur = check::number(env, where, "segmentDuration", o.Get("segmentDuration"), 0.1, 60);
-    double offset = check::numberField(env, where, o, "timeOffset", 0, 3600, 0);
+    double offset = check::numberField(env, where, o, "timeOffset", 0, limits::kMaxTimeOffset, 0);
+    // The one grid rule (lib/transcoding/grid.ts): a keyframe opens segment k
+    // when pts + gridTolerance >= origin + k * segmentDuration.
+    double tolerance = check::numberField(env, where, o, "gridTolerance", 0, dur / 2, 0);
     Napi::Value sv = o.Get("streams");
     if (!sv.IsArray() || sv.As<Napi::Array>().Length() == 0) throw Napi::TypeError::New(env, "Segmenter.open: streams must be a non-empty array");
     Napi::Array streams = sv.As<Napi::Array>();
@@ -166,6 +169,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
     cmaf_ = format == "cmaf";
     durUs_ = static_cast<int64_t>(dur * 1e6 + 0.5);
     offsetUs_ = static_cast<int64_t>(offset * 1e6 + 0.5);
+    tolUs_ = static_cast<int64_t>(tolerance * 1e6 + 0.5);
     // The init bytes travel in this call's own result: a call queued after
     // open (even close()) may already run when the completion reaches JS.
     auto init = std::make_shared<std::vector<uint8_t>>();
@@ -467,7 +471,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
   }
 
   bool OnGrid(int64_t pts) const {
-    return av_compare_ts(pts - origin_, oc_->streams[cut_]->time_base, nextK_ * durUs_, AV_TIME_BASE_Q) >= 0;
+    return av_compare_ts(pts - origin_, oc_->streams[cut_]->time_base, nextK_ * durUs_ - tolUs_, AV_TIME_BASE_Q) >= 0;
   }
 
   // The first grid index after `pts`, computed, not counted: a timestamp jump
@@ -475,7 +479,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
   void AdvanceGrid(int64_t pts) {
     int64_t us = av_rescale_q(pts - origin_, oc_->streams[cut_]->time_base, AV_TIME_BASE_Q);
     if (us < 0) return;
-    int64_t k = us / durUs_ + 1;
+    int64_t k = (us + tolUs_) / durUs_ + 1;
     if (k > nextK_) nextK_ = k;
     while (OnGrid(pts)) nextK_++;  // at most one or two steps (rounding)
   }
@@ -644,6 +648,7 @@ class Segmenter : public Napi::ObjectWrap<Segmenter> {
   std::vector<AVBSFContext*> adts_;  // per stream: ADTS stripper for cmaf, or null
   std::vector<int64_t> lastDts_;  // per stream, output time base
   int64_t offsetUs_ = 0;          // timeOffset, added to every timestamp
+  int64_t tolUs_ = 0;             // gridTolerance: a keyframe this early still opens the segment
   std::vector<std::vector<AVPacket*>> held_;  // per stream: leading packets waiting for a dts (ours)
   int cut_ = -1;                   // stream whose packets decide cuts (first video)
   bool cutAnyPacket_ = false;

@@ -20,6 +20,10 @@ constexpr int64_t kMaxNbSamples = 1 << 20;
 constexpr int64_t kMaxChannels = 64;             // swresample's SWR_CH_MAX
 constexpr int64_t kMaxStreamIndex = 999;         // libavformat's default max_streams is 1000
 constexpr int64_t kMaxRationalTerm = INT_MAX;    // AVRational holds ints
+// Segmenter timeOffset, seconds: 10^7 s (~115 days) covers days-long live
+// streams continued across reconnects; in µs (1e13) and in a 90 kHz time base
+// (9e11) it stays far below the 2^52 timestamp range the segmenter accepts.
+constexpr double kMaxTimeOffset = 1e7;
 constexpr double kMaxTimestamp = 4611686018427387904.0;  // 2^62: any real timestamp, far from INT64_MIN (NOPTS)
 }  // namespace limits
 

@@ -73,6 +73,20 @@ t.test('live window: media sequence, discontinuity sequence, program date time, 
   t.notMatch(renderMediaPlaylist({ segments: segs([2]), independentSegments: false }), /INDEPENDENT/);
 });
 
+t.test('a new init version mid-playlist: EXT-X-MAP before it, with a discontinuity; a fixed target', async (t) => {
+  const text = renderMediaPlaylist({
+    segments: [{ uri: 'seg_0.m4s', duration: 2, map: 'init.mp4' }, { uri: 'seg_1.m4s', duration: 2.6, discontinuity: true, map: 'init_1.mp4' }, { uri: 'seg_2.m4s', duration: 2, map: 'init_1.mp4' }],
+    map: 'init.mp4', targetDuration: 2, fixedTargetDuration: true,
+  });
+  t.match(text, /#EXT-X-TARGETDURATION:2\n/, 'kept although 2.6 rounds to 3');
+  t.match(text, /seg_0.m4s\n#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI="init_1.mp4"\n#EXTINF:2.600,\nseg_1.m4s\n#EXTINF:2.000,\nseg_2.m4s/);
+  t.equal(text.match(/#EXT-X-MAP/g).length, 2);
+  const m = parseM3u8(text);
+  t.same(m.segments.map((s) => s.map.uri), ['init.mp4', 'init_1.mp4', 'init_1.mp4']);
+  t.throws(() => renderMediaPlaylist({ segments: [{ uri: 'a', duration: 2 }, { uri: 'b', duration: 2, map: 'init_1.mp4' }], map: 'init.mp4' }), RangeError, 'a new MAP needs a discontinuity');
+  t.throws(() => renderMediaPlaylist({ segments: [{ uri: 'a', duration: 2 }], fixedTargetDuration: true }), RangeError, 'a fixed target must be given');
+});
+
 t.test('media playlist input is checked', async (t) => {
   t.throws(() => renderMediaPlaylist({ segments: [{ uri: 'a\nb', duration: 1 }] }), TypeError);
   t.throws(() => renderMediaPlaylist({ segments: [{ uri: '#x', duration: 1 }] }), TypeError);

@@ -375,7 +375,13 @@ t.test('invalid input is refused', async (t) => {
   t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, windowSize: 0 }), RangeError);
   t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, deleteGrace: -1 }), RangeError);
   t.throws(() => new Presentation({ store, mode: 'vod', segmentFormat: 'cmaf', segmentDuration: 2, hls: false, dash: false }), TypeError);
-  const p = new Presentation({ store, mode: 'event', segmentFormat: 'cmaf', segmentDuration: 2 });
+  t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, firstSequence: -1 }), RangeError);
+  t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, firstSequence: 1.5 }), RangeError);
+  t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, targetDuration: 0 }), RangeError);
+  t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, targetDuration: 2.5 }), RangeError);
+  t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, utcTiming: { value: 'x' } }), TypeError);
+  t.throws(() => new Presentation({ store, mode: 'live', segmentFormat: 'cmaf', segmentDuration: 2, onWarning: 1 }), TypeError);
+  const p = new Presentation({ store, mode: 'event', segmentFormat: 'cmaf', segmentDuration: 2, firstSequence: 3 });
   for (const id of ['', '../x', 'a/b', 'a$b', '.x', 'x'.repeat(65)]) t.throws(() => p.addRendition({ ...AUDIO, id }), RangeError, `id ${JSON.stringify(id)}`);
   p.addRendition(AUDIO);
   t.throws(() => p.addRendition(AUDIO), RangeError, 'duplicate');
@@ -383,7 +389,10 @@ t.test('invalid input is refused', async (t) => {
   await t.rejects(p.addSegment('a128k', { ...segment(0), duration: 0 }), RangeError);
   await t.rejects(p.addSegment('a128k', { ...segment(0), data: 'x' }), TypeError);
   await p.setInit('a128k', Buffer.from('i'));
+  t.equal(p.nextSequence('a128k'), 3, 'firstSequence before the first segment');
+  await t.rejects(p.addSegment('a128k', segment(0)), RangeError, 'the first segment must be firstSequence');
   await p.addSegment('a128k', segment(3));
+  t.equal(p.nextSequence('a128k'), 4);
   await t.rejects(p.addSegment('a128k', segment(5)), RangeError, 'sequence numbers must be consecutive');
   await p.addSegment('a128k', segment(4));
   await p.close();

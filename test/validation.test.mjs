@@ -102,7 +102,8 @@ const table = [
   ['Encoder.open', 'hwDevice', (v) => () => Encoder.open({ codec: 'h264', width: 64, height: 64, frameRate: [30, 1], hwDevice: v }), [[1, T], ['gpu', T]]],
   ['Encoder.open', 'sceneCut', (v) => () => Encoder.open({ codec: 'libx264', width: 64, height: 64, frameRate: [30, 1], sceneCut: v }), [[0, T], ['no', T]]],
   ['Segmenter.open', 'segmentDuration', (v) => async () => Segmenter.open({ format: 'cmaf', streams: [{ parameters: {}, timeBase: [1, 30] }], segmentDuration: v }), [...numberBad(0.1, 60).filter(([x]) => x !== 0.6), [undefined, T]]],
-  ['Segmenter.open', 'timeOffset', (v) => async () => Segmenter.open({ format: 'cmaf', streams: [{ parameters: {}, timeBase: [1, 30] }], segmentDuration: 2, timeOffset: v }), [['0', T], [NaN, R], [-1, R], [3601, R]]],
+  ['Segmenter.open', 'timeOffset', (v) => async () => Segmenter.open({ format: 'cmaf', streams: [{ parameters: {}, timeBase: [1, 30] }], segmentDuration: 2, timeOffset: v }), [['0', T], [NaN, R], [-1, R], [LIMITS.maxTimeOffset + 1, R]]],
+  ['Segmenter.open', 'gridTolerance', (v) => async () => Segmenter.open({ format: 'cmaf', streams: [{ parameters: {}, timeBase: [1, 30] }], segmentDuration: 2, gridTolerance: v }), [['0', T], [NaN, R], [-0.001, R], [1.001, R]]],
   ['Segmenter.open', 'streams[0].timeBase', (v) => async () => Segmenter.open({ format: 'cmaf', streams: [{ parameters: {}, timeBase: v }], segmentDuration: 2 }), [...rationalBad, [undefined, T]]],
   ['Segmenter.open', 'format', (v) => async () => Segmenter.open({ format: v, streams: [{ parameters: {}, timeBase: [1, 30] }], segmentDuration: 2 }), [['webm', T], [1, T], [undefined, T]]],
   ['Decoder.open', 'threads', (v) => () => Decoder.open(fixtures.h264aac10s(), { threads: v }), [['2', T], [1.5, R], [-1, R], [65, R]]],
@@ -164,7 +165,7 @@ t.test('honest values still work, at every edge of the limits', async (t) => {
     () => new Scaler({ width: 32, height: 32, algorithm: ENUMS.scalerAlgorithm[0], backend: 'swscale', poolSize: 4 }),
     () => new Resampler({ sampleRate: 48000, frameSize: 0, channelLayout: 'stereo', format: 'fltp' }),
     () => Encoder.open({ codec: 'libx264', width: 64, height: 64, frameRate: [30000, 1001], gop: 0, crf: 23.5, bitRate: 0, sceneCut: false }),
-    () => Segmenter.open({ format: 'mpegts', streams: [{ parameters: { mediaType: 'video', codec: 'h264', width: 64, height: 64 }, timeBase: [1, 90000] }], segmentDuration: 0.1, timeOffset: 3600 }),
+    () => Segmenter.open({ format: 'mpegts', streams: [{ parameters: { mediaType: 'video', codec: 'h264', width: 64, height: 64 }, timeBase: [1, 90000] }], segmentDuration: 0.1, timeOffset: LIMITS.maxTimeOffset, gridTolerance: 0.05 }),
   ];
   for (const [i, call] of good.entries()) {
     const e = await outcome(call);

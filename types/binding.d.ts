@@ -136,6 +136,8 @@ export interface DecoderOpenOptions {
   options?: AVOptions;        // demuxer/protocol AVOptions
   /** ms for any single blocking open/read; 0 disables. Default 15000 for network URLs, 0 otherwise */
   timeoutMs?: number;
+  /** ms for the whole open (open + stream probing); 0 disables. Default: timeoutMs */
+  openTimeoutMs?: number;
   /** open decoders (default true); false = demux only */
   decode?: boolean;
   /** decoder threads per stream (0 = auto) */
@@ -326,6 +328,13 @@ export interface SegmenterOptions {
    * negative start (B-frame dts, audio priming), so they share one timeline.
    */
   timeOffset?: number;
+  /**
+   * seconds (0..segmentDuration/2): a keyframe this much before a grid point
+   * still opens that segment — the one grid rule (lib/transcoding/grid.ts).
+   * Default: half a frame when the cut stream's parameters carry `frameRate`
+   * (a Decoder StreamInfo), else 0.
+   */
+  gridTolerance?: number;
 }
 export interface SegmentInfo {
   sequence: number; start: number; duration: number; size: number;

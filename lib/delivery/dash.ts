@@ -1,6 +1,7 @@
 /**
  * DASH MPD (ISO/IEC 23009-1, DASH-IF IOP) rendered from plain data: a pure
- * function, no I/O. One Period; one video AdaptationSet; one audio
+ * function, no I/O. One Period, or several (a new one where an init segment
+ * changes); per Period one video AdaptationSet; one audio
  * AdaptationSet per language; SegmentTemplate + SegmentTimeline per
  * Representation, so each rendition's real segment durations are exact
  * (cut at keyframes, segments are not all equally long).
@@ -42,6 +43,31 @@ export interface MpdRepresentation {
 }
 
 /**
+ * One Period: where it starts in media time and what it holds.
+ *
+ * @example
+ * const p: MpdPeriod = { id: '1', start: 120.5, representations }; // a new init from media time 120.5 s
+ */
+export interface MpdPeriod {
+  /** Period@id: unique within the presentation, never reused */
+  id: string;
+  /** media time (s) at which the Period begins: its presentationTimeOffset; Period@start = start − the MPD's origin */
+  start: number;
+  representations: readonly MpdRepresentation[];
+}
+
+/**
+ * A UTCTiming element: how clients learn the server's clock.
+ *
+ * @example
+ * const u: MpdUtcTiming = { schemeIdUri: 'urn:mpeg:dash:utc:http-iso:2014', value: 'https://example.com/api/time' };
+ */
+export interface MpdUtcTiming {
+  schemeIdUri: string;
+  value: string;
+}
+
+/**
  * Everything an MPD says.
  *
  * @example
@@ -50,9 +76,14 @@ export interface MpdRepresentation {
 export interface MpdOptions {
   /** 'static' (VOD) or 'dynamic' (live, event) */
   type: 'static' | 'dynamic';
-  representations: readonly MpdRepresentation[];
-  /** media time (s) that is time 0 of the Period, the same for every Representation so audio and video stay in sync (default: the earliest segment start; never below 0) */
+  /** the Representations of a single Period (id '0'); leave out when `periods` is given */
+  representations?: readonly MpdRepresentation[];
+  /** several Periods, in time order; Periods without a segment are left out */
+  periods?: readonly MpdPeriod[];
+  /** media time (s) that is presentation time 0, the same for every Representation so audio and video stay in sync (default: the first Period's start, or the earliest segment start; never below 0) */
   origin?: number;
+  /** dynamic: UTCTiming elements' scheme and value (none by default) */
+  utcTiming?: MpdUtcTiming;
   /** seconds; should be ≥ the longest segment, since bandwidth is the peak segment bitrate */
   minBufferTime: number;
   /** seconds; static: default the end of the longest Representation; dynamic: only once the stream ended */
@@ -135,8 +166,12 @@ export function escapeXml(s: string): string {
  * `timescale` ticks. Starts are rounded to ticks; a gap or overlap of up to
  * 2 ms between one segment's end and the next start is float rounding, and
  * the next segment is snapped to the previous end so the timeline has no
- * false holes. A start that goes backwards (a restarted input) is moved to
- * the previous end: one Period cannot hold time going back.
+ * false holes. A larger gap keeps its real start (an explicit S@t). A start
+ * that overlaps the previous segment is moved to the previous end and the
+ * segment shortened so its end stays where it is (the timeline then
+ * continues on the real grid); a segment that lies wholly before the
+ * previous end (time went back) is moved to the previous end with its own
+ * duration: one Period cannot hold time going back.
  *
  * @example
  * buildSegmentTimeline([{ sequence: 0, start: 0, duration: 2 }, { sequence: 1, start: 2, duration: 2 }, { sequence: 2, start: 4, duration: 1 }], 1000);
@@ -156,7 +191,7 @@ export function buildSegmentTimeline(segments: readonly MpdSegment[], timescale:
       d = end - prevEnd;
       t = prevEnd;
     } else if (prevEnd !== null && t < prevEnd) {
-      d = Math.round(s.duration * timescale);
+      d = end > prevEnd ? end - prevEnd : Math.round(s.duration * timescale);
       t = prevEnd;
     }
     d = Math.max(1, d);
@@ -180,10 +215,20 @@ export function buildSegmentTimeline(segments: readonly MpdSegment[], timescale:
  * // <MPD ... type="static" mediaPresentationDuration="PT10S" minBufferTime="PT6S"> ... <S t="0" d="540000"/><S d="360000"/> ...
  */
 export function renderMpd(o: MpdOptions): string {
-  const reps = o.representations.filter((r) => r.segments.length > 0);
-  if (!reps.length) throw new RangeError('DASH: no representation has a segment');
-  for (const r of reps) checkNumbers(r);
-  const origin = Math.max(0, o.origin ?? Math.min(...reps.map((r) => r.segments[0]!.start)));
+  const given: readonly MpdPeriod[] = o.periods ?? [{ id: '0', start: NaN, representations: o.representations ?? [] }];
+  const periods = given
+    .map((p) => ({ ...p, representations: p.representations.filter((r) => r.segments.length > 0) }))
+    .filter((p) => p.representations.length > 0);
+  if (!periods.length) throw new RangeError('DASH: no representation has a segment');
+  const ids = new Set<string>();
+  for (const p of periods) {
+    if (typeof p.id !== 'string' || p.id === '' || ids.has(p.id)) throw new RangeError(`DASH: Period ids must be unique non-empty strings, got ${JSON.stringify(p.id)}`);
+    ids.add(p.id);
+    for (const r of p.representations) checkNumbers(r);
+  }
+  const reps = periods.flatMap((p) => p.representations);
+  const firstStart = Math.min(...periods[0]!.representations.map((r) => r.segments[0]!.start));
+  const origin = Math.max(0, o.origin ?? (Number.isFinite(periods[0]!.start) ? periods[0]!.start : firstStart));
   const end = Math.max(...reps.map((r) => { const s = r.segments[r.segments.length - 1]!; return s.start + s.duration; }));
   const profiles = o.profiles ?? ['urn:mpeg:dash:profile:isoff-live:2011', ...(o.cmaf ? ['urn:mpeg:dash:profile:cmaf:2019'] : [])];
 
@@ -205,7 +250,21 @@ export function renderMpd(o: MpdOptions): string {
   }
   mpd.minBufferTime = isoDuration(o.minBufferTime);
 
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<MPD${attrs(mpd)}>`, `  <Period${attrs({ id: '0', start: 'PT0S' })}>`];
+  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<MPD${attrs(mpd)}>`];
+  for (const p of periods) {
+    // A Period's media starts at its presentationTimeOffset; one Period alone starts at the origin.
+    const start = Number.isFinite(p.start) ? Math.max(p.start, origin) : origin;
+    lines.push(`  <Period${attrs({ id: p.id, start: isoDuration(start - origin) })}>`, ...renderPeriod(p.representations, start), '  </Period>');
+  }
+  // Schema order: UTCTiming follows the Periods.
+  if (o.type === 'dynamic' && o.utcTiming) lines.push(`  <UTCTiming${attrs({ schemeIdUri: o.utcTiming.schemeIdUri, value: o.utcTiming.value })}/>`);
+  lines.push('</MPD>');
+  return lines.join('\n') + '\n';
+}
+
+// A Period's AdaptationSets; `pto` is the media time of the Period's start.
+function renderPeriod(reps: readonly MpdRepresentation[], pto: number): string[] {
+  const lines: string[] = [];
   const byBandwidth = (a: MpdRepresentation, b: MpdRepresentation): number => a.bandwidth - b.bandwidth || (a.rendition.id < b.rendition.id ? -1 : 1);
   let setId = 0;
 
@@ -231,7 +290,7 @@ export function renderMpd(o: MpdOptions): string {
       }
       if (r.rendition.frameRate) rep.frameRate = dashFrameRate(r.rendition.frameRate);
       rep.sar = '1:1';
-      lines.push(`      <Representation${attrs(rep)}>`, ...template(r, r.timescale ?? 90000, origin, '        '), '      </Representation>');
+      lines.push(`      <Representation${attrs(rep)}>`, ...template(r, r.timescale ?? 90000, pto, '        '), '      </Representation>');
     }
     lines.push('    </AdaptationSet>');
   }
@@ -259,17 +318,16 @@ export function renderMpd(o: MpdOptions): string {
       if (r.rendition.sampleRate) rep.audioSamplingRate = String(r.rendition.sampleRate);
       lines.push(`      <Representation${attrs(rep)}>`);
       if (!shared && r.rendition.channels) lines.push(channelConfig(r.rendition.channels, '        '));
-      lines.push(...template(r, r.timescale ?? r.rendition.sampleRate ?? 48000, origin, '        '), '      </Representation>');
+      lines.push(...template(r, r.timescale ?? r.rendition.sampleRate ?? 48000, pto, '        '), '      </Representation>');
     }
     lines.push('    </AdaptationSet>');
   });
 
-  lines.push('  </Period>', '</MPD>');
-  return lines.join('\n') + '\n';
+  return lines;
 }
 
 // SegmentTemplate with its SegmentTimeline. presentationTimeOffset maps the
-// shared origin to Period time 0 in this Representation's timescale.
+// Period's media start to Period time 0 in this Representation's timescale.
 function template(r: MpdRepresentation, timescale: number, origin: number, indent: string): string[] {
   if (!(Number.isSafeInteger(timescale) && timescale > 0)) throw new RangeError(`DASH: invalid timescale ${timescale} for ${r.rendition.id}`);
   const t: Record<string, string> = {

@@ -21,6 +21,13 @@ export interface PlaylistSegment {
   discontinuity?: boolean;
   /** wall-clock time of the segment's first sample (written as EXT-X-PROGRAM-DATE-TIME) */
   programDateTime?: Date;
+  /**
+   * URI of the init segment this segment needs, when it differs from the
+   * one before it (a new init version): a new EXT-X-MAP is written before
+   * the segment. The segment must also carry `discontinuity` (RFC 8216
+   * §4.3.2.5: a new EXT-X-MAP changes the encoding parameters).
+   */
+  map?: string;
 }
 
 /**
@@ -36,12 +43,17 @@ export interface MediaPlaylistOptions {
   /** discontinuity sequence number of the first listed segment: discontinuities that slid out of a live window (default 0) */
   discontinuitySequence?: number;
   /**
-   * a floor for EXT-X-TARGETDURATION, in seconds: live and EVENT playlists
-   * pass the configured segment duration so the value does not move as
-   * segments arrive (RFC 8216 §6.2.1). The rendered value is never below
-   * what the listed segments require.
+   * a floor for EXT-X-TARGETDURATION, in seconds; the rendered value is
+   * never below what the listed segments require, unless
+   * `fixedTargetDuration` says to write exactly this value
    */
   targetDuration?: number;
+  /**
+   * write `targetDuration` as given even when a listed segment rounds above
+   * it: a live or EVENT playlist's target must never change (§6.2.1), so
+   * the caller fixes it once and reports longer segments itself
+   */
+  fixedTargetDuration?: boolean;
   /** 'VOD' or 'EVENT'; none for a live sliding window */
   playlistType?: 'VOD' | 'EVENT';
   /** writes EXT-X-ENDLIST: no segment will be added */
@@ -127,18 +139,27 @@ export function renderMediaPlaylist(o: MediaPlaylistOptions): string {
     checkUri(s.uri);
     if (!(Number.isFinite(s.duration) && s.duration >= 0)) throw new RangeError(`HLS: segment ${s.uri} has an invalid duration ${s.duration}`);
   }
-  const lines = ['#EXTM3U', `#EXT-X-VERSION:${mediaPlaylistVersion({ map: o.map !== undefined })}`];
-  lines.push(`#EXT-X-TARGETDURATION:${hlsTargetDuration(o.segments.map((s) => s.duration), o.targetDuration ?? 1)}`);
+  const lines = ['#EXTM3U', `#EXT-X-VERSION:${mediaPlaylistVersion({ map: o.map !== undefined || o.segments.some((s) => s.map !== undefined) })}`];
+  const target = o.fixedTargetDuration ? o.targetDuration : hlsTargetDuration(o.segments.map((s) => s.duration), o.targetDuration ?? 1);
+  if (!(Number.isSafeInteger(target) && target! >= 1)) throw new RangeError(`HLS: a fixed targetDuration must be an integer ≥ 1, got ${target}`);
+  lines.push(`#EXT-X-TARGETDURATION:${target}`);
   lines.push(`#EXT-X-MEDIA-SEQUENCE:${mediaSequence}`);
   // Live windows always say it (it counts removed discontinuities); VOD and
   // EVENT playlists never remove one, so only a non-zero value is worth a line.
   if (o.playlistType === undefined || discontinuitySequence > 0) lines.push(`#EXT-X-DISCONTINUITY-SEQUENCE:${discontinuitySequence}`);
   if (o.playlistType) lines.push(`#EXT-X-PLAYLIST-TYPE:${o.playlistType}`);
   if (o.independentSegments ?? true) lines.push('#EXT-X-INDEPENDENT-SEGMENTS');
-  if (o.map !== undefined) lines.push(`#EXT-X-MAP:URI=${quoted('URI', o.map)}`);
+  let map = o.map;
+  if (map !== undefined) lines.push(`#EXT-X-MAP:URI=${quoted('URI', map)}`);
   const pdt = o.programDateTime ?? true;
   for (const s of o.segments) {
+    const newMap = s.map !== undefined && s.map !== map;
+    if (newMap && !s.discontinuity) throw new RangeError(`HLS: segment ${s.uri} changes EXT-X-MAP without EXT-X-DISCONTINUITY`);
     if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (newMap) {
+      map = s.map;
+      lines.push(`#EXT-X-MAP:URI=${quoted('URI', map!)}`);
+    }
     if (pdt && s.programDateTime) {
       if (Number.isNaN(s.programDateTime.getTime())) throw new RangeError(`HLS: segment ${s.uri} has an invalid programDateTime`);
       lines.push(`#EXT-X-PROGRAM-DATE-TIME:${s.programDateTime.toISOString()}`);

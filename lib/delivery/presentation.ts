@@ -12,8 +12,8 @@
  *   never interleave their manifest writes.
  */
 import type { Bandwidth } from './bandwidth.js';
-import { renderMpd } from './dash.js';
-import { hlsTargetDuration, mediaPlaylistVersion, renderMasterPlaylist, renderMediaPlaylist } from './hls.js';
+import { renderMpd, type MpdPeriod } from './dash.js';
+import { formatExtinf, hlsTargetDuration, mediaPlaylistVersion, renderMasterPlaylist, renderMediaPlaylist } from './hls.js';
 import { Track, type ListedSegment } from './track.js';
 import type { MediaSegment, PresentationMode, PresentationOptions, Rendition, SegmentFormat, SegmentStore } from './types.js';
 import { callerError, FFmpegError, STORE_FAILED } from '../errors.js';
@@ -50,10 +50,18 @@ const RENDITION_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  * - `'live'`: manifests list a sliding window of `windowSize` segments;
  *   segments leaving it are deleted after `deleteGrace` seconds.
  *
- * Store layout: `<id>/init.mp4` (CMAF), `<id>/seg_<sequence>.m4s` (CMAF) or
- * `<id>/seg_<sequence>.ts` (MPEG-TS), `<id>/index.m3u8`, `master.m3u8`,
- * `manifest.mpd`. The master and the MPD first appear once every rendition
- * added so far has a segment, so a player never sees a partial ladder; a
+ * Store layout: `<id>/init.mp4` (CMAF; later versions `<id>/init_<n>.mp4`),
+ * `<id>/seg_<sequence>.m4s` (CMAF) or `<id>/seg_<sequence>.ts` (MPEG-TS),
+ * `<id>/index.m3u8`, `master.m3u8`, `manifest.mpd`.
+ *
+ * One live stream may be fed by several publisher sessions in turn: each
+ * continues the numbering (`nextSequence`), marks its first segment
+ * `discontinuity`, and may bring a new init segment (`setInit` again: a new
+ * EXT-X-MAP in HLS, a new Period in DASH). `remove()` takes a live stream
+ * down without keeping a recording.
+ *
+ * The master and the MPD first appear once every rendition added so far
+ * has a segment, so a player never sees a partial ladder; a
  * rendition added later joins them when its first segment is stored.
  *
  * @example
@@ -75,7 +83,18 @@ export class Presentation {
   readonly #deleteGrace: number | undefined;
   readonly #tracks = new Map<string, Track>();
   readonly #written = new Map<string, string>(); // manifest key → last text stored
-  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #firstSequence: number;
+  readonly #targetOption: number | undefined;
+  readonly #utcTiming: { schemeIdUri: string; value: string } | undefined;
+  readonly #onWarning: ((msg: string) => void) | undefined;
+  #warnings = 0;
+  #target: number | null = null; // event/live EXT-X-TARGETDURATION, fixed at the first publish
+  readonly #deletions = new Map<string, Deletion>(); // key → its pending deletion
+  readonly #stored = new Set<string>(); // segment and init keys stored and not deleted
+  // DASH Periods: a new one begins where an init segment changes. start: media time (shifted timeline).
+  readonly #periods: { id: string; start: number }[] = [{ id: '0', start: 0 }];
+  #removing: Promise<void> | null = null;
+  #removeDone: Promise<void> | null = null;
   #tail: Promise<unknown> = Promise.resolve();
   #ending: Promise<void> | null = null;
   #ended = false;
@@ -100,6 +119,18 @@ export class Presentation {
     if (!(Number.isSafeInteger(windowSize) && windowSize >= 1)) throw new RangeError('Presentation: windowSize must be an integer ≥ 1');
     if (opts.deleteGrace !== undefined && !(Number.isFinite(opts.deleteGrace) && opts.deleteGrace >= 0))
       throw new RangeError('Presentation: deleteGrace must be ≥ 0 seconds');
+    const firstSequence = opts.firstSequence ?? 0;
+    if (!(Number.isSafeInteger(firstSequence) && firstSequence >= 0)) throw new RangeError('Presentation: firstSequence must be a safe integer ≥ 0');
+    if (opts.targetDuration !== undefined && !(Number.isSafeInteger(opts.targetDuration) && opts.targetDuration >= 1))
+      throw new RangeError('Presentation: targetDuration must be an integer ≥ 1 (seconds)');
+    const u = opts.utcTiming;
+    if (u !== undefined && !(u !== null && typeof u === 'object' && typeof u.schemeIdUri === 'string' && u.schemeIdUri !== '' && typeof u.value === 'string'))
+      throw new TypeError('Presentation: utcTiming must be { schemeIdUri: string, value: string }');
+    if (opts.onWarning !== undefined && typeof opts.onWarning !== 'function') throw new TypeError('Presentation: onWarning must be a function');
+    this.#firstSequence = firstSequence;
+    this.#targetOption = opts.targetDuration;
+    this.#utcTiming = u ? { schemeIdUri: u.schemeIdUri, value: u.value } : undefined;
+    this.#onWarning = opts.onWarning;
     this.#store = s;
     this.mode = opts.mode;
     this.segmentFormat = opts.segmentFormat;
@@ -157,6 +188,20 @@ export class Presentation {
   }
 
   /**
+   * The sequence number the rendition's next segment must have: its last
+   * one + 1, or `firstSequence` (default 0) before its first. A new
+   * publisher session continues from here.
+   *
+   * @example
+   * const from = p.nextSequence('v720p'); // e.g. 42 after segments 0..41
+   * for (const s of await seg.write(packets))
+   *   await p.addSegment('v720p', { ...s, sequence: from + s.sequence, discontinuity: s.sequence === 0 });
+   */
+  nextSequence(renditionId: string): number {
+    return this.#track(renditionId).nextSequence ?? this.#firstSequence;
+  }
+
+  /**
    * Declares a rendition. Ids are folder names: 1–64 of [A-Za-z0-9_.-],
    * starting with a letter or digit, unique.
    *
@@ -171,7 +216,11 @@ export class Presentation {
     if (r.type !== 'video' && r.type !== 'audio') throw new TypeError(`Presentation.addRendition: type must be 'video' or 'audio'`);
     if (typeof r.codecs !== 'string') throw new TypeError('Presentation.addRendition: codecs must be a string');
     if (!(Number.isFinite(r.bitrate) && r.bitrate >= 0)) throw new RangeError('Presentation.addRendition: bitrate must be ≥ 0');
-    this.#tracks.set(r.id, new Track({ ...r }));
+    const track = new Track({ ...r });
+    // Init numbers start at firstSequence: a Presentation that continues above an old one's
+    // high-water mark never writes a key (init_<n>) the old one's pending deletions may remove.
+    track.initVersion = this.#firstSequence;
+    this.#tracks.set(r.id, track);
   }
 
   /**
@@ -179,8 +228,18 @@ export class Presentation {
    * segments carry their own PAT/PMT and have none: TypeError). A rendition's
    * manifests wait for it.
    *
+   * Called again once the rendition has segments (a new publisher session):
+   * the same bytes change nothing; different bytes are stored as a new
+   * version `<id>/init_<n>.mp4` (n = 1, 2, …; counted from `firstSequence`
+   * when that is set: init_<F>, init_<F+1>, …) that every later segment of
+   * the rendition uses; set again before a segment used it, it is replaced. Its first segment gets EXT-X-DISCONTINUITY and a new
+   * EXT-X-MAP in HLS, and starts a new Period in DASH. An init version no
+   * manifest names any more is deleted after the grace period.
+   *
    * @example
    * await p.setInit('v720p', segmenter.init!);
+   * // after a reconnect at another resolution:
+   * await p.setInit('v720p', newSegmenter.init!); // stored as v720p/init_1.mp4
    */
   setInit(renditionId: string, data: Buffer): Promise<void> {
     try {
@@ -189,9 +248,17 @@ export class Presentation {
       if (!Buffer.isBuffer(data) || data.length === 0) throw new TypeError('Presentation.setInit: data must be a non-empty Buffer');
       const track = this.#track(renditionId);
       return this.#enqueue(async () => {
-        await this.#storePut(initKey(renditionId), data);
+        if (track.initData?.equals(data)) return;
+        // A version no segment used yet was never named: it is replaced in place.
+        const version = track.last === null ? track.initVersion : track.last.init! + 1;
+        await this.#storePutKept(initKey(renditionId, version), data);
+        track.inits.add(version);
+        if (track.last !== null && track.initVersion !== version) {
+          track.initVersion = version;
+          this.#openPeriod(track);
+        }
+        track.initData = Buffer.from(data);
         track.hasInit = true;
-        if (this.mode !== 'vod' && track.segments.length) await this.#publish([track]);
       });
     } catch (e) {
       return Promise.reject(e);
@@ -205,6 +272,12 @@ export class Presentation {
    * must be consecutive (HLS media sequence and DASH $Number$ count them).
    * Resolves once the segment and the manifests naming it are stored.
    *
+   * Event and live segments always carry a program date time: one not
+   * given is the previous segment's + its duration (the first: the wall
+   * time it was stored minus its duration). A segment whose rounded
+   * duration exceeds the fixed EXT-X-TARGETDURATION is listed anyway and
+   * reported through `onWarning`.
+   *
    * @example
    * for (const s of await seg.write(packets))
    *   await p.addSegment('v720p', { sequence: s.sequence, start: s.start, duration: s.duration, data: s.data, startsWithKeyframe: s.startsWithKeyframe });
@@ -216,19 +289,32 @@ export class Presentation {
       checkSegment(seg);
       return this.#enqueue(async () => {
         // Checked here, not at call time: a failed put leaves its number free for a retry.
-        const next = track.nextSequence;
-        if (next !== null && seg.sequence !== next)
+        const next = this.nextSequence(renditionId);
+        if (seg.sequence !== next)
           throw new RangeError(`Presentation.addSegment: ${renditionId}: expected segment ${next}, got ${seg.sequence}`);
         const key = segmentKey(renditionId, seg.sequence, this.segmentFormat);
-        await this.#storePut(key, seg.data);
-        this.#firstArrival ??= { wall: Date.now(), end: seg.start + seg.duration };
+        await this.#storePutKept(key, seg.data);
+        const stored = Date.now();
+        this.#firstArrival ??= { wall: stored, end: seg.start + seg.duration };
+        const prev = track.last;
+        // A new init version: the segment must start a discontinuity (HLS) and a Period (DASH).
+        const newInit = prev !== null && prev.init !== track.initVersion;
         const listed: ListedSegment = {
           sequence: seg.sequence, start: seg.start, duration: seg.duration, bytes: seg.data.length, key,
-          uri: key.slice(renditionId.length + 1), discontinuity: seg.discontinuity === true,
+          uri: key.slice(renditionId.length + 1), discontinuity: seg.discontinuity === true || newInit,
           independent: track.rendition.type === 'audio' || seg.startsWithKeyframe,
-          ...(seg.programDateTime ? { programDateTime: seg.programDateTime } : {}),
+          init: track.initVersion, period: this.#periodOf(track, seg.start, newInit),
         };
+        if (this.mode !== 'vod') listed.programDateTime = seg.programDateTime ?? derivedPdt(prev, stored, seg.duration);
+        if (prev && listed.period === prev.period) {
+          // Overlapping its predecessor (a session joined slightly early): DASH lists it from the predecessor's end.
+          const prevEnd = (prev.dash?.start ?? prev.start) + (prev.dash?.duration ?? prev.duration);
+          const end = seg.start + seg.duration;
+          if (seg.start < prevEnd && end > prevEnd) listed.dash = { start: prevEnd, duration: end - prevEnd };
+        }
         track.add(listed);
+        track.period = listed.period!;
+        if (this.#target !== null) this.#checkTarget(track, listed);
         if (this.mode === 'live') this.#slide(track);
         if (this.mode === 'vod') return;
         await this.#publish([track]);
@@ -251,6 +337,7 @@ export class Presentation {
    */
   end(): Promise<void> {
     if (this.#closed && !this.#ending) return Promise.reject(new FFmpegError('Presentation.end: the presentation is closed', 0, 'ECLOSED', 'Presentation.end'));
+    if (this.#removing) return Promise.reject(new FFmpegError('Presentation.end: the presentation was removed', 0, 'ECLOSED', 'Presentation.end'));
     this.#endCalled = true;
     if (!this.#ending) {
       const run = this.#enqueue(async () => {
@@ -270,9 +357,72 @@ export class Presentation {
   }
 
   /**
-   * Stops pending deletions (their segments stay stored, unreferenced) and
-   * waits for queued operations. Does not end the presentation: call end()
-   * first for final manifests.
+   * Takes a live stream down without keeping it (no recording): stops
+   * accepting segments, deletes the manifests it wrote (master, MPD, media
+   * playlists), then deletes every segment and init segment it stored once
+   * its grace period passed (the same rule as the live window's: players
+   * holding the last manifests can still fetch what they name). Resolves
+   * when the manifests (and init versions no segment used) are deleted; a
+   * new Presentation on the same store path may start then, with
+   * `firstSequence` = this one's highest `nextSequence`. `removeDone` resolves when every
+   * deletion ran. `close()` does not cancel these deletions. Idempotent (a
+   * failed manifest delete is retried by the next call).
+   *
+   * @example
+   * await p.remove();    // manifests gone: no new player finds the stream
+   * await p.removeDone;  // segments and inits gone too (after the grace)
+   */
+  remove(): Promise<void> {
+    if (this.#closed && !this.#removing) return Promise.reject(new FFmpegError('Presentation.remove: the presentation is closed', 0, 'ECLOSED', 'Presentation.remove'));
+    this.#endCalled = true;
+    if (!this.#removing) {
+      const run = this.#enqueue(async () => {
+        for (const key of this.#manifestKeysByRemovalOrder()) {
+          await this.#storeDelete(key);
+          this.#written.delete(key);
+        }
+        // Init versions no segment used were never named: gone before remove() resolves, so
+        // a new presentation starting at this one's high-water mark can reuse their numbers.
+        for (const t of this.#tracks.values())
+          for (const v of [...t.inits].filter((v) => t.last === null || v > t.last.init!)) {
+            await this.#storeDelete(initKey(t.rendition.id, v));
+            t.inits.delete(v);
+            this.#stored.delete(initKey(t.rendition.id, v));
+          }
+        this.#scheduleRemoval();
+      });
+      run.catch(() => {
+        if (this.#removing === run) {
+          this.#removing = null;
+          this.#removeDone = null;
+        }
+      });
+      this.#removing = run;
+      const done = run.then(() => Promise.all([...this.#deletions.values()].map((d) => d.done)).then(() => {}));
+      done.catch(() => {}); // a failed remove() reports through its own promise
+      this.#removeDone = done;
+    }
+    return this.#removing;
+  }
+
+  /**
+   * After `remove()`: resolves once every segment and init segment it
+   * stored has been deleted (after their grace periods); null before
+   * `remove()` is called.
+   *
+   * @example
+   * await p.remove();
+   * await p.removeDone; // (await store.list()).length === 0
+   */
+  get removeDone(): Promise<void> | null {
+    return this.#removeDone;
+  }
+
+  /**
+   * Stops pending deletions of the live window (their segments stay stored,
+   * unreferenced) and waits for queued operations. Does not end the
+   * presentation: call end() first for final manifests. Deletions that
+   * `remove()` scheduled keep running.
    *
    * @example
    * await p.end();
@@ -280,8 +430,12 @@ export class Presentation {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const t of this.#timers) clearTimeout(t);
-    this.#timers.clear();
+    for (const [key, d] of this.#deletions) {
+      if (d.kept) continue;
+      clearTimeout(d.timer);
+      d.resolve();
+      this.#deletions.delete(key);
+    }
     await this.#tail.catch(() => {});
   }
 
@@ -291,6 +445,7 @@ export class Presentation {
 
   #checkOpen(op: string): void {
     if (this.#closed) throw new FFmpegError(`Presentation.${op}: the presentation is closed`, 0, 'ECLOSED', `Presentation.${op}`);
+    if (this.#removing) throw new FFmpegError(`Presentation.${op}: the presentation was removed`, 0, 'ECLOSED', `Presentation.${op}`);
     if (this.#endCalled) throw new FFmpegError(`Presentation.${op}: the presentation has ended`, 0, 'ECLOSED', `Presentation.${op}`);
   }
 
@@ -312,36 +467,138 @@ export class Presentation {
     return t.segments.length > 0 && (this.segmentFormat === 'ts' || t.hasInit);
   }
 
-  // Target duration floor for playlists that must keep it stable (event, live).
-  #stableTarget(t: Track): number {
-    return hlsTargetDuration([t.longest], Math.max(1, Math.round(this.segmentDuration)));
+  // EXT-X-TARGETDURATION of event/live playlists (RFC 8216 §6.2.1: it must
+  // not change): the option, else round(segmentDuration), else — when a
+  // segment listed before the first publish already rounds higher — that.
+  #targetNow(): number {
+    if (this.#target !== null) return this.#target;
+    if (this.#targetOption !== undefined) return this.#targetOption;
+    const nominal = Math.max(1, Math.round(this.segmentDuration));
+    return hlsTargetDuration([...this.#tracks.values()].map((t) => t.longest), nominal);
+  }
+
+  #fixTarget(): number {
+    if (this.#target === null) {
+      this.#target = this.#targetNow();
+      for (const t of this.#tracks.values()) for (const s of t.segments) this.#checkTarget(t, s);
+    }
+    return this.#target;
+  }
+
+  #checkTarget(t: Track, s: ListedSegment): void {
+    const rounded = hlsTargetDuration([s.duration]);
+    if (rounded > this.#target!)
+      this.#warn(`${t.rendition.id}/${s.uri} lasts ${formatExtinf(s.duration)} s, above EXT-X-TARGETDURATION ${this.#target} (fixed for a live playlist): players may stall`);
+  }
+
+  #warn(msg: string): void {
+    if (this.#warnings >= MAX_WARNINGS) return;
+    this.#warnings++;
+    try {
+      this.#onWarning?.(msg);
+    } catch {
+      // a throwing listener must not break packaging
+    }
+  }
+
+  // RFC 8216 §6.2.2: a removed segment stays available for its duration plus
+  // the longest playlist that listed it; never less than 2 segment durations.
+  #grace(s: ListedSegment, listed: number): number {
+    return this.#deleteGrace ?? Math.max(2 * this.segmentDuration, s.duration + listed);
   }
 
   #slide(t: Track): void {
     const before = t.listedDuration;
-    for (const s of t.slide(this.windowSize, this.#stableTarget(t))) {
-      // RFC 8216 §6.2.2: a removed segment stays available for its duration plus
-      // the longest playlist that listed it; never less than 2 segment durations.
-      const grace = this.#deleteGrace ?? Math.max(2 * this.segmentDuration, s.duration + before);
+    let longest = 0;
+    for (const s of t.slide(this.windowSize, this.#targetNow())) {
+      const grace = this.#grace(s, before);
+      longest = Math.max(longest, grace);
       t.retired.push({ key: s.key, grace });
     }
+    // An init version no listed segment needs any more (and that no later segment will use) leaves too.
+    const named = new Set(t.segments.map((s) => s.init ?? 0));
+    for (const v of t.inits) if (v !== t.initVersion && !named.has(v)) this.#forgetInit(t, v, longest);
+  }
+
+  #forgetInit(t: Track, version: number, grace: number): void {
+    t.inits.delete(version);
+    t.retired.push({ key: initKey(t.rendition.id, version), grace });
   }
 
   // Schedules deletion of segments the stored manifests no longer name.
   #retire(t: Track): void {
     for (const r of t.retired.splice(0)) {
       if (this.#closed) return;
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        // A failed delete leaves an unreferenced file; nothing to undo. A
-        // store that throws synchronously must not become an uncaught exception.
-        Promise.resolve()
-          .then(() => this.#store.delete(r.key))
-          .catch(() => {});
-      }, r.grace * 1000);
-      timer.unref();
-      this.#timers.add(timer);
+      this.#scheduleDelete(r.key, r.grace);
     }
+  }
+
+  #scheduleDelete(key: string, grace: number): void {
+    if (this.#deletions.has(key)) return;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const timer = setTimeout(() => {
+      // A failed delete leaves an unreferenced file; nothing to undo. A
+      // store that throws synchronously must not become an uncaught exception.
+      Promise.resolve()
+        .then(() => this.#store.delete(key))
+        .then(() => this.#stored.delete(key))
+        .catch(() => {})
+        .finally(() => {
+          this.#deletions.delete(key);
+          resolve();
+        });
+    }, grace * 1000);
+    timer.unref();
+    this.#deletions.set(key, { timer, done, resolve, kept: this.#removing !== null });
+  }
+
+  // remove(): every stored segment and init, each after the grace its last manifest implies.
+  #scheduleRemoval(): void {
+    for (const d of this.#deletions.values()) d.kept = true;
+    for (const t of this.#tracks.values()) {
+      const listed = t.listedDuration;
+      let longest = 0;
+      for (const r of t.retired.splice(0)) {
+        longest = Math.max(longest, r.grace);
+        this.#scheduleDelete(r.key, r.grace);
+      }
+      for (const s of t.segments) {
+        const grace = this.#grace(s, listed);
+        longest = Math.max(longest, grace);
+        this.#scheduleDelete(s.key, grace);
+      }
+      for (const v of t.inits) this.#scheduleDelete(initKey(t.rendition.id, v), longest);
+      t.inits.clear();
+    }
+    // Anything else stored (nothing, unless a put succeeded whose bookkeeping did not) goes too.
+    for (const key of this.#stored) this.#scheduleDelete(key, 0);
+  }
+
+  #manifestKeysByRemovalOrder(): string[] {
+    // The entry points first, so no new player starts on a stream being taken down.
+    return [MASTER_KEY, MPD_KEY, ...[...this.#tracks.keys()].map(playlistKey)].filter((k) => this.#written.has(k));
+  }
+
+  // DASH: a changed init opens a new Period at the media time where every
+  // rendition's segments so far end, unless one is already open that this
+  // rendition has not joined yet (another rendition's init changed first).
+  #openPeriod(t: Track): void {
+    const newest = this.#periods.length - 1;
+    if (t.period < newest) return;
+    let start = 0;
+    for (const x of this.#tracks.values()) if (x.last) start = Math.max(start, x.last.start + shiftOf(x) + x.last.duration);
+    this.#periods.push({ id: String(this.#periods.length), start });
+  }
+
+  // The Period a new segment of `t` belongs to: the newest for a new init
+  // (or a rendition's first segment); otherwise the rendition's current one,
+  // until its segments reach the newest Period's start.
+  #periodOf(t: Track, start: number, newInit: boolean): number {
+    const newest = this.#periods.length - 1;
+    if (newInit || t.last === null) return newest;
+    if (t.period < newest && start + shiftOf(t) >= this.#periods[newest]!.start - this.segmentDuration / 2) return newest;
+    return t.period;
   }
 
   // Writes the media playlists of `changed`, then master and MPD.
@@ -353,14 +610,32 @@ export class Presentation {
     // The top-level manifests wait for the whole ladder the first time.
     if (!this.#published && !this.#final && ready.length < all.length) return;
     if (this.#hls) await this.#put(MASTER_KEY, this.#masterPlaylist(ready));
-    if (this.#dash) await this.#put(MPD_KEY, this.#mpd(ready));
+    // The MPD is compared without publishTime and a direct UTCTiming value (both are "now"):
+    // rewritten only when what it says changes.
+    if (this.#dash) await this.#put(MPD_KEY, () => this.#mpd(ready, false), this.#mpd(ready, true));
     this.#published = true;
   }
 
-  async #put(key: string, text: string): Promise<void> {
-    if (this.#written.get(key) === text) return;
-    await this.#storePut(key, text);
-    this.#written.set(key, text);
+  // Stores a manifest unless its content (or `same`, what identifies it) is what was stored last.
+  async #put(key: string, text: string | (() => string), same?: string): Promise<void> {
+    const id = same ?? (text as string);
+    if (this.#written.get(key) === id) return;
+    await this.#storePut(key, typeof text === 'function' ? text() : text);
+    this.#written.set(key, id);
+  }
+
+  async #storeDelete(key: string): Promise<void> {
+    try {
+      await this.#store.delete(key);
+    } catch (e) {
+      throw callerError(STORE_FAILED, 'Presentation (store)', `delete ${key} failed`, e);
+    }
+  }
+
+  // A segment or init: remembered until deleted, so remove() can find it.
+  async #storePutKept(key: string, data: Buffer): Promise<void> {
+    await this.#storePut(key, data);
+    this.#stored.add(key);
   }
 
   // The store is the caller's: whatever it throws (even synchronously) comes
@@ -375,17 +650,19 @@ export class Presentation {
 
   #mediaPlaylist(t: Track): string {
     const live = this.mode !== 'vod';
+    const cmaf = this.segmentFormat === 'cmaf';
     return renderMediaPlaylist({
       segments: t.segments.map((s) => ({
         uri: s.uri, duration: s.duration, discontinuity: s.discontinuity,
         ...(live && s.programDateTime ? { programDateTime: s.programDateTime } : {}),
+        ...(cmaf ? { map: initUri(s.init!) } : {}),
       })),
       mediaSequence: t.segments[0]!.sequence,
       discontinuitySequence: t.discontinuitySequence,
-      targetDuration: live ? this.#stableTarget(t) : 1,
+      ...(live ? { targetDuration: this.#fixTarget(), fixedTargetDuration: true } : { targetDuration: 1 }),
       ...(this.mode === 'vod' ? { playlistType: 'VOD' as const } : this.mode === 'event' ? { playlistType: 'EVENT' as const } : {}),
       ended: this.#final,
-      ...(this.segmentFormat === 'cmaf' ? { map: 'init.mp4' } : {}),
+      ...(cmaf ? { map: initUri(t.segments[0]!.init!) } : {}),
       independentSegments: t.segments.every((s) => s.independent),
     });
   }
@@ -398,31 +675,48 @@ export class Presentation {
     });
   }
 
-  #mpd(ready: Track[]): string {
+  // `stable`: publishTime and a direct UTCTiming value left constant, to compare MPD contents.
+  #mpd(ready: Track[], stable: boolean): string {
     // MPD times are unsigned: a rendition whose first segment starts below 0
     // (AAC priming) is shifted to start at 0, as the Segmenter shifts a
     // negative first dts in the fragments. The shift is fixed by the first
     // segment ever, so times never move between live MPD updates.
     const timed = ready.map((t) => {
-      const shift = Math.max(0, -(t.firstStart ?? 0));
-      return { t, segments: t.segments.map((s) => ({ sequence: s.sequence, start: s.start + shift, duration: s.duration })) };
+      const shift = shiftOf(t);
+      return {
+        t,
+        segments: t.segments.map((s) => ({
+          sequence: s.sequence, start: (s.dash?.start ?? s.start) + shift, duration: s.dash?.duration ?? s.duration, period: s.period ?? 0, init: s.init ?? 0,
+        })),
+      };
     });
     // Period time 0 is one media time for every rendition, fixed once
     // published, so audio and video stay in sync and times never move.
     this.#origin ??= Math.max(0, Math.min(...timed.map((x) => x.segments[0]!.start)));
     const origin = this.#origin;
+    this.#periods[0]!.start = origin;
     const end = Math.max(...timed.map((x) => { const s = x.segments[x.segments.length - 1]!; return s.start + s.duration; }));
     const longest = Math.max(this.segmentDuration, ...ready.map((t) => t.longest));
-    const representations = timed.map(({ t, segments }) => ({
-      rendition: t.rendition,
-      bandwidth: t.meter.result(t.rendition.bitrate).peak,
-      segments,
-      initialization: initKey(t.rendition.id),
-      media: `${t.rendition.id}/seg_$Number$.m4s`,
+    // A new Period appears once every rendition has a segment in it, so its
+    // AdaptationSets never change after it was first published (end() shows all).
+    const shown = this.#final ? this.#periods.length : Math.min(...ready.map((t) => t.period)) + 1;
+    const periods: MpdPeriod[] = this.#periods.slice(0, shown).map((p, i) => ({
+      id: p.id,
+      start: p.start,
+      representations: timed.map(({ t, segments }) => {
+        const mine = segments.filter((s) => s.period === i);
+        return {
+          rendition: t.rendition,
+          bandwidth: t.meter.result(t.rendition.bitrate).peak,
+          segments: mine,
+          initialization: initKey(t.rendition.id, mine[0]?.init ?? 0),
+          media: `${t.rendition.id}/seg_$Number$.m4s`,
+        };
+      }),
     }));
     // minBufferTime ≥ the longest segment: with bandwidth = peak segment bitrate,
     // that is what makes DASH's bandwidth/minBufferTime promise hold.
-    if (this.mode === 'vod') return renderMpd({ type: 'static', cmaf: true, representations, origin, minBufferTime: longest });
+    if (this.mode === 'vod') return renderMpd({ type: 'static', cmaf: true, periods, origin, minBufferTime: longest });
     if (!this.#availabilityStart) {
       // Wall time of Period time 0: when the first segment was stored, minus
       // how far its end lies from the origin. Segments then become "available"
@@ -431,13 +725,16 @@ export class Presentation {
       this.#availabilityStart = new Date(first.wall - (first.end - origin) * 1000);
     }
     const window = Math.max(...ready.map((t) => t.listedDuration));
+    const utc = this.#utcTiming ?? { schemeIdUri: DIRECT_UTC, value: '' };
+    const direct = utc.schemeIdUri.startsWith('urn:mpeg:dash:utc:direct:');
     return renderMpd({
-      type: 'dynamic', cmaf: true, representations, origin, minBufferTime: longest,
+      type: 'dynamic', cmaf: true, periods, origin, minBufferTime: longest,
       availabilityStartTime: this.#availabilityStart,
-      publishTime: new Date(),
+      publishTime: stable ? new Date(0) : new Date(),
       ...(this.#final ? { mediaPresentationDuration: Math.max(0, end - origin) } : { minimumUpdatePeriod: this.segmentDuration }),
       ...(this.mode === 'live' ? { timeShiftBufferDepth: window } : {}),
       suggestedPresentationDelay: 3 * this.segmentDuration,
+      utcTiming: { schemeIdUri: utc.schemeIdUri, value: stable && direct ? '' : this.#utcTiming ? utc.value : new Date().toISOString() },
     });
   }
 }
@@ -453,13 +750,42 @@ export function playlistKey(renditionId: string): string {
 }
 
 /**
- * Store key of a rendition's CMAF init segment: `<id>/init.mp4`.
+ * Store key of a rendition's CMAF init segment: `<id>/init.mp4`, or for a
+ * later version (a new init after a reconnect) `<id>/init_<version>.mp4`.
  *
  * @example
- * initKey('v720p'); // 'v720p/init.mp4'
+ * initKey('v720p');    // 'v720p/init.mp4'
+ * initKey('v720p', 2); // 'v720p/init_2.mp4'
  */
-export function initKey(renditionId: string): string {
-  return `${renditionId}/init.mp4`;
+export function initKey(renditionId: string, version = 0): string {
+  return `${renditionId}/${initUri(version)}`;
+}
+
+function initUri(version: number): string {
+  return version === 0 ? 'init.mp4' : `init_${version}.mp4`;
+}
+
+// A pending deletion: `kept` ones (scheduled by or carried into remove()) survive close().
+interface Deletion {
+  timer: NodeJS.Timeout;
+  done: Promise<void>;
+  resolve: () => void;
+  kept: boolean;
+}
+
+const MAX_WARNINGS = 10;
+const DIRECT_UTC = 'urn:mpeg:dash:utc:direct:2014';
+
+// MPD times are unsigned: the shift that moves a rendition's first segment to ≥ 0.
+function shiftOf(t: Track): number {
+  return Math.max(0, -(t.firstStart ?? 0));
+}
+
+// Program date time of a segment given none: the previous one's + its
+// duration, or (the first) the wall time it was stored minus its duration.
+function derivedPdt(prev: ListedSegment | null, stored: number, duration: number): Date {
+  const pdt = prev?.programDateTime;
+  return new Date(Math.round(pdt ? pdt.getTime() + prev!.duration * 1000 : stored - duration * 1000));
 }
 
 /**

@@ -21,6 +21,17 @@ export interface ListedSegment {
   programDateTime?: Date;
   /** starts with a keyframe (always true for audio) */
   independent: boolean;
+  /** init segment version it needs: 0 = init.mp4, n = init_<n>.mp4 (default 0) */
+  init?: number;
+  /** index of the DASH Period it belongs to (default 0) */
+  period?: number;
+  /**
+   * DASH timeline start/duration (seconds, media time) when they differ
+   * from start/duration: a segment overlapping its predecessor is listed
+   * from the predecessor's end, so the timeline never runs back and every
+   * MPD update gives it the same times
+   */
+  dash?: { start: number; duration: number };
 }
 
 /** A segment out of every manifest, waiting for its grace period before deletion. */
@@ -53,6 +64,16 @@ export class Track {
   firstStart: number | null = null;
   /** removed from the manifests in memory; deleted once the manifests that dropped them are stored */
   retired: RetiredSegment[] = [];
+  /** the init version the next segment uses (0: init.mp4, n: init_<n>.mp4); starts at the presentation's firstSequence */
+  initVersion = 0;
+  /** init versions stored and not yet retired */
+  readonly inits = new Set<number>();
+  /** bytes of the current init version (a repeated setInit with the same bytes changes nothing) */
+  initData: Buffer | null = null;
+  /** DASH Period index of the last segment added */
+  period = 0;
+  /** the last segment added, also after it slid out (continues numbering, PDT, timeline) */
+  last: ListedSegment | null = null;
   #listed = 0;
 
   constructor(rendition: Rendition) {
@@ -66,12 +87,12 @@ export class Track {
 
   /** the sequence number the next segment must have, or null before the first */
   get nextSequence(): number | null {
-    const last = this.segments[this.segments.length - 1];
-    return last ? last.sequence + 1 : null;
+    return this.last ? this.last.sequence + 1 : null;
   }
 
   add(s: ListedSegment): void {
     this.segments.push(s);
+    this.last = s;
     this.firstStart ??= s.start;
     this.#listed += s.duration;
     this.longest = Math.max(this.longest, s.duration);

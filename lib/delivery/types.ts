@@ -62,4 +62,12 @@ export interface PresentationOptions {
   windowSize?: number;
   /** live: seconds a segment stays stored after leaving every manifest (default: RFC 8216 §6.2.2's minimum, its duration + the longest playlist that listed it, and at least 2 × segmentDuration) */
   deleteGrace?: number;
+  /** the sequence number every rendition's first segment has (safe integer ≥ 0, default 0): a new presentation on a path whose old one is still being removed starts above the old one's numbers */
+  firstSequence?: number;
+  /** event/live: EXT-X-TARGETDURATION in whole seconds, fixed for the presentation's life (default: round(segmentDuration), or the longest segment listed at the first publish if that rounds higher) */
+  targetDuration?: number;
+  /** dynamic MPD: the UTCTiming element (default `urn:mpeg:dash:utc:direct:2014` with the time the MPD was written) */
+  utcTiming?: { schemeIdUri: string; value: string };
+  /** called with problems that do not stop packaging (a segment longer than the fixed target duration); at most 10 messages */
+  onWarning?: (msg: string) => void;
 }

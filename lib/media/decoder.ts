@@ -33,6 +33,14 @@ export interface DecoderOptions {
    * Default: 15000 for network URLs, 30000 for byte sources, none for files
    */
   timeoutMs?: number;
+  /**
+   * ms the open (connect + probing the streams) may take, when it must differ
+   * from `timeoutMs` (0 = no limit); reads keep `timeoutMs`. E.g. a listener
+   * (`udp://0.0.0.0:9000`, `srt://…?mode=listener`) waits for its publisher
+   * without limit, yet a publisher that stalls once connected is detected:
+   * `{ openTimeoutMs: 0, timeoutMs: 10_000 }`. Default: `timeoutMs`.
+   */
+  openTimeoutMs?: number;
   /** open decoders for audio/video streams (default true); false = packets only */
   decode?: boolean;
   /** decoder threads per stream (0 = auto) */
@@ -102,6 +110,7 @@ export class Decoder {
         format: opts.format,
         options: opts.options,
         timeoutMs: opts.timeoutMs,
+        openTimeoutMs: opts.openTimeoutMs,
         decode: opts.decode,
         threads: opts.threads,
         oneThreadUpTo: opts.oneThreadUpTo,
@@ -313,6 +322,7 @@ function validateOptions(o: DecoderOptions): void {
   checkObject(at, 'options', o);
   checkString(at, 'format', o.format);
   checkNumber(at, 'timeoutMs', o.timeoutMs, 0, 2 ** 31);
+  checkNumber(at, 'openTimeoutMs', o.openTimeoutMs, 0, 2 ** 31);
   checkOptionalInt(at, 'threads', o.threads, 0, 64);
   checkNumber(at, 'oneThreadUpTo', o.oneThreadUpTo, 0, Number.MAX_SAFE_INTEGER);
   checkBoolean(at, 'decode', o.decode);

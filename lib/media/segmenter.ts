@@ -1,8 +1,11 @@
 /**
  * Segmenter: encoded packets of one or more streams in, media segments out —
  * CMAF fMP4 (an init segment + moof/mdat media segments) or MPEG-TS — as
- * Buffers with metadata. It cuts only at keyframes of stream 0, at the first
- * keyframe at or after each multiple of `segmentDuration`, and writes no files.
+ * Buffers with metadata. It cuts only at keyframes of the first video stream
+ * (else stream 0), at the first keyframe at or after each multiple of
+ * `segmentDuration` less `gridTolerance` (the one grid rule of
+ * lib/transcoding/grid.ts; default half a frame when the stream's parameters
+ * carry a `frameRate`, as a Decoder's StreamInfo does), and writes no files.
  *
  * @example
  * const seg = await Segmenter.open({ format: 'cmaf', segmentDuration: 6,
@@ -15,7 +18,8 @@ import type { SegmentInfo, SegmenterOptions, Segmenter as NativeSegmenter } from
 import { native } from '../native/binding.js';
 import { Serial } from '../serial.js';
 import type { Packet } from './frame.js';
-import { ENUMS, checkEnum, checkNumber, checkObject, checkRational } from './validate.js';
+import { ENUMS, LIMITS, checkEnum, checkNumber, checkObject, checkRational } from './validate.js';
+import { gridTolerance } from '../transcoding/grid.js';
 
 export type { SegmentInfo, SegmenterOptions };
 
@@ -44,10 +48,11 @@ export class Segmenter {
     });
     if (opts.segmentDuration === undefined) throw new TypeError(`${at}: segmentDuration must be a number 0.1..60, got undefined`);
     checkNumber(at, 'segmentDuration', opts.segmentDuration, 0.1, 60);
-    checkNumber(at, 'timeOffset', opts.timeOffset, 0, 3600);
+    checkNumber(at, 'timeOffset', opts.timeOffset, 0, LIMITS.maxTimeOffset);
+    checkNumber(at, 'gridTolerance', opts.gridTolerance, 0, opts.segmentDuration / 2);
     const n = new native.Segmenter();
     try {
-      const { init } = await n.open(opts);
+      const { init } = await n.open({ ...opts, gridTolerance: opts.gridTolerance ?? defaultTolerance(opts) });
       return new Segmenter(n, init);
     } catch (e) {
       await n.close();
@@ -77,4 +82,13 @@ export class Segmenter {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Half a frame of the cut stream (first video, else stream 0) when its parameters say its frame rate; else 0. */
+function defaultTolerance(opts: SegmenterOptions): number {
+  const streams = opts.streams;
+  const cut = streams.find((s) => (s.parameters as { mediaType?: string })?.mediaType === 'video') ?? streams[0];
+  const fr = (cut?.parameters as { frameRate?: unknown } | undefined)?.frameRate;
+  if (!Array.isArray(fr) || !(fr[0] > 0 && fr[1] > 0)) return 0;
+  return Math.min(gridTolerance(fr[0] / fr[1]), opts.segmentDuration / 2);
 }

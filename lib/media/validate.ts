@@ -28,6 +28,12 @@ export const LIMITS = Object.freeze({
   maxStreamIndex: 999,
   /** each term of a time base or frame rate (AVRational holds ints) */
   maxRationalTerm: 2147483647,
+  /**
+   * Segmenter `timeOffset`, seconds: 10^7 s (~115 days), for days-long live
+   * streams continued across reconnects; in µs and in a 90 kHz time base it
+   * stays far below the 2^52 timestamps the segmenter accepts
+   */
+  maxTimeOffset: 10_000_000,
   /** |timestamp| in any time base: 2^62, far from the int64 "no timestamp" marker */
   maxTimestamp: 2 ** 62,
 });

@@ -21,6 +21,11 @@ export class FrameQueue {
     return this.#items.length;
   }
 
+  /** No room: a push would wait, an offer would fail. */
+  get full(): boolean {
+    return this.#items.length >= this.#capacity;
+  }
+
   /** Adds a frame (the queue takes ownership), waiting while the queue is full. */
   async push(frame: Frame): Promise<void> {
     while (this.#items.length >= this.#capacity && !this.#ended) await new Promise<void>((r) => (this.#wakePusher = r));

@@ -1,7 +1,9 @@
 /**
- * Can the source video be copied as a ladder rung? Only when it is H.264 or
- * HEVC and it has a keyframe at every point of the segment grid (within half
- * a frame): the segmenter cuts at keyframes, so any other GOP would give the
+ * Can the source video be copied as a ladder rung? Only when it is a local
+ * file (a live, network or stream input is never read ahead: it may not end,
+ * and its bytes are the session's), H.264 or HEVC, and the frame that opens
+ * every point of the segment grid — by the grid's one rule (grid.ts) — is a
+ * keyframe: the segmenter cuts at keyframes, so any other GOP would give the
  * copied rung segment boundaries the encoded rungs don't share. Nor when the
  * source's timestamps jump (a copied rung can't be re-based like decoded
  * frames) — by the timeline's rule: dts going back always, a gap ahead only
@@ -13,22 +15,33 @@
 import { Decoder } from '../media/decoder.js';
 import { DISCONTINUOUS_FORMATS } from './timeline.js';
 import type { ByteSource } from '../media/decoder.js';
+import { localPaths } from '../media/same-file.js';
+import { gridTolerance, reachesGridPoint } from './grid.js';
 
 export interface PassthroughCheck {
   ok: boolean;
   reason: string;
 }
 
-/** Scans the video keyframes of a file input (demux only, no decoding). */
+/** Why `input` must not be scanned ahead (a stream, a network URL, a live device or filter graph), or null for a local file. */
+export function unscannable(input: string | ByteSource, format?: string): string | null {
+  if (typeof input !== 'string') return 'a stream input cannot be scanned ahead for its keyframes';
+  if (localPaths(input).length === 0) return `a network or live input (${input.split(':')[0]}:) is never read ahead to check its keyframes: it may not end, and its bytes are the session's`;
+  if (format === 'lavfi') return 'a filter-graph (lavfi) input may be live or endless and is never read ahead to check its keyframes';
+  return null;
+}
+
+/** Scans the video keyframes of a file input (demux only, no decoding); never reads a live/network/stream input. */
 export async function checkPassthrough(input: string | ByteSource, segmentDuration: number, format?: string, allowPlaylists?: boolean): Promise<PassthroughCheck> {
-  if (typeof input !== 'string') return { ok: false, reason: 'a stream input cannot be scanned ahead for its keyframes' };
+  const refused = unscannable(input, format);
+  if (refused || typeof input !== 'string') return { ok: false, reason: refused ?? '' };
   const dec = await Decoder.open(input, { decode: false, ...(format ? { format } : {}), ...(allowPlaylists ? { allowPlaylists } : {}) });
   try {
     const v = dec.video;
     if (!v) return { ok: false, reason: 'no video stream' };
     if (v.codec !== 'h264' && v.codec !== 'hevc') return { ok: false, reason: `the source is ${v.codec}, not H.264/HEVC` };
     const fps = v.frameRate ? v.frameRate[0] / v.frameRate[1] : 30;
-    const tolerance = 0.5 / fps;
+    const tolerance = gridTolerance(fps);
     // The same rule as SourceTimeline: only these formats re-base a gap ahead.
     const aheadIsJump = dec.info.format.split(',').some((f) => DISCONTINUOUS_FORMATS.has(f));
     const far = Math.max(1, 10 / fps);
@@ -64,7 +77,9 @@ export async function checkPassthrough(input: string | ByteSource, segmentDurati
     keys.sort((a, b) => a - b);
     const end = last - (origin ?? 0);
     for (let g = 0; g < end - tolerance; g += segmentDuration) {
-      if (!keys.some((k) => Math.abs(k - g) <= tolerance)) {
+      // The frame that opens grid point g (the first one reaching it) lies in
+      // [g - τ, g + τ) for τ = half a frame: it must be a keyframe.
+      if (!keys.some((k) => reachesGridPoint(k, g, tolerance) && !reachesGridPoint(k, g + 2 * tolerance, tolerance))) {
         return { ok: false, reason: `no source keyframe at ${g.toFixed(3)} s of the ${segmentDuration} s grid (keyframes at ${keys.slice(0, 6).map((k) => k.toFixed(2)).join(', ')}${keys.length > 6 ? ', …' : ''}), so a copy could not be cut where the encoded rungs are` };
       }
     }

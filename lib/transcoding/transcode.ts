@@ -22,14 +22,17 @@ import { localPaths, realLocation } from '../media/same-file.js';
 import * as path from 'node:path';
 import type { PresentationMode, SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { HwDeviceType } from '../../types/binding.js';
-import { AudioRendition, type AudioOptions } from './audio-rendition.js';
+import type { AudioOptions } from './audio-rendition.js';
 import { KeyframeGrid } from './grid.js';
 import { checkPassthrough } from './passthrough.js';
 import { resolveLadder, type Variant, type VariantSpec } from './ladder.js';
 import { SourceTimeline, type Discontinuity } from './timeline.js';
 import type { RenditionCounters } from './sink.js';
-import { VideoVariant } from './video-variant.js';
-import { balancedEncoderThreads, ONE_THREAD_DECODE } from './threads.js';
+import { ONE_THREAD_DECODE } from './threads.js';
+import { RenditionSet, sharedTimeOffset } from './renditions.js';
+import { threadBudget, type ThreadLease } from './thread-budget.js';
+
+export { sharedTimeOffset };
 
 export interface TranscodeOptions {
   /** output directory (a FileStore) or any SegmentStore */
@@ -66,7 +69,9 @@ export interface TranscodeOptions {
    * proportion to its share of the ladder's pixel rate times the CPU count,
    * rounded up (on 2 cores a 1080p/720p/480p/360p ladder gets 2/1/1/1) —
    * rungs already run in parallel, and every extra frame thread costs memory
-   * and some CPU. A number applies to every rung (0 = codec's choice).
+   * and some CPU. The cores come from the process-wide thread budget
+   * (thread-budget.ts): a job alone gets the whole machine, concurrent jobs
+   * and live sessions share it. A number applies to every rung (0 = codec's choice).
    */
   encoderThreads?: 'balanced' | number;
   /**
@@ -165,12 +170,6 @@ function validate(o: TranscodeOptions): TranscodeOptions {
   return o;
 }
 
-/** The largest start delay, rounded up to the millisecond (0 when nothing starts early). */
-export function sharedTimeOffset(delays: readonly number[]): number {
-  const d = Math.max(0, ...delays.filter((x) => Number.isFinite(x)));
-  return Math.ceil(d * 1000 - 1e-6) / 1000;
-}
-
 /**
  * The presentation writes (by rename) and deletes files under the output
  * root: the manifests and one folder per rendition. An input stored under one
@@ -204,9 +203,8 @@ async function run(
   const software = !o.hwDevice && !o.ladder?.some((v) => typeof v === 'object' && v.hwDevice);
   const oneThreadUpTo = o.input?.threads === undefined && software ? ONE_THREAD_DECODE : 0;
   const dec = await Decoder.open(input, { oneThreadUpTo, ...o.input, ...(o.signal ? { signal: o.signal } : {}) });
-  const variants: VideoVariant[] = [];
-  let workers: Promise<void>[] = [];
-  let audio: AudioRendition | null = null;
+  let set: RenditionSet | null = null;
+  let lease: ThreadLease | null = null;
   let presentation: Presentation | null = null;
   let failure: unknown = null;
   try {
@@ -236,45 +234,33 @@ async function run(
         ladder = kept;
       }
     }
-    const balanced = balancedEncoderThreads(ladder);
-    const encoderThreads = (v: Variant): number => (typeof o.encoderThreads === 'number' ? o.encoderThreads : (balanced.get(v) ?? 0));
-    const ctx = { source: src, sourceFps, segmentDuration, segmentFormat, sink: presentation, queueSize, encoderThreads, fallback: o.fallback ?? 'software', ...(o.hwDevice ? { hwDevice: o.hwDevice } : {}) } as const;
-    for (const v of ladder) variants.push(await VideoVariant.open(v, ctx));
+    if (o.encoderThreads === undefined || o.encoderThreads === 'balanced') lease = threadBudget.acquire(ladder);
+    const encoderThreads = (v: Variant): number => (typeof o.encoderThreads === 'number' ? o.encoderThreads : (lease?.threads.get(v) ?? 0));
+    const grid = new KeyframeGrid(segmentDuration, sourceFps);
+    const ctx = {
+      source: src, sourceFps, segmentDuration, segmentFormat, sink: presentation, queueSize, encoderThreads, gridTolerance: grid.tolerance,
+      fallback: o.fallback ?? 'software', ...(o.hwDevice ? { hwDevice: o.hwDevice } : {}),
+    } as const;
     const srcAudio = o.audio === false ? undefined : dec.audio;
-    if (srcAudio?.decodable) audio = await AudioRendition.open(o.audio || {}, { segmentDuration, segmentFormat, sink: presentation, queueSize: queueSize * 4 });
-    // One timeline for every rendition: each starts its dts before its first
-    // picture/sample by its own delay (B-frames, AAC priming); all add the
-    // largest, so source time t is the same output time in all of them.
+    set = await RenditionSet.open(ladder, ctx, srcAudio?.decodable ? { options: o.audio || {}, ctx: { segmentDuration, segmentFormat, sink: presentation, queueSize: queueSize * 4 } } : null);
+    const { variants, audio } = set;
     if (typeof input === 'string' && store instanceof FileStore) {
-      await refuseInputAmongOutputs(input, store.root, [MASTER_KEY, MPD_KEY, ...variants.map((v) => v.variant.id), ...(audio ? [audio.counters.id] : [])]);
+      await refuseInputAmongOutputs(input, store.root, [MASTER_KEY, MPD_KEY, ...set.counters.map((c) => c.id)]);
     }
-    const timeOffset = sharedTimeOffset([...variants.map((v) => v.startDelay), audio?.startDelay ?? 0]);
-    for (const v of variants) await v.package(timeOffset);
-    await audio?.package(timeOffset);
+    await set.package(set.startOffset);
 
-    workers = [...variants.map((v) => v.run()), ...(audio ? [audio.run()] : [])];
     // A failing rung stops the whole job at once: the input closes and every
     // queue ends, so the decode loop can never wait on a rung that stopped taking.
-    const stopAll = (e: unknown): void => {
+    set.start((e) => {
       failure ??= e;
-      for (const v of variants) v.queue.discard();
-      audio?.queue.discard();
       void dec.close();
-    };
-    for (const w of workers) w.catch(stopAll);
+    });
 
     const drop = o.slowVariantPolicy === 'drop';
     const timeline = new SourceTimeline(note, () => grid.origin ?? 0, dec.info.format, discontinuity);
     timeline.addStream(src.index, 'video', sourceFps);
     if (audio && srcAudio) timeline.addStream(srcAudio.index, 'audio', null);
-    // The source may change size or pixel format mid-stream (a live encoder
-    // restarting at another size): every rung keeps its own, its scaler follows.
-    // (The first frame is the baseline: stream info may lack the pixel format.)
-    let geometry: string | null = null;
-    let geometryChanges = 0;
-    const grid = new KeyframeGrid(segmentDuration, sourceFps);
-    const passthrough = variants.filter((v) => v.passthrough);
-    const encoded = variants.filter((v) => !v.passthrough);
+    const { passthrough, encoded } = set;
     const duration = dec.info.duration;
     let frames = 0;
     let audioFrames = 0; // decoded, before the timeline: tells "never decoded" from "trimmed"
@@ -291,36 +277,15 @@ async function run(
         frames, fps: wall > 0 ? frames / wall : 0, speed, time: mediaTime, duration,
         percent: duration ? Math.min(100, (mediaTime / duration) * 100) : null,
         eta: duration && speed > 0 ? Math.max(0, (duration - mediaTime) / speed) : null,
-        renditions: [...variants.map((v) => v.counters), ...(audio ? [audio.counters] : [])],
+        renditions: set!.counters,
       });
     };
 
     const fanOut = async (frame: Frame): Promise<void> => {
-      const g = `${frame.width}x${frame.height} ${frame.format ?? '?'}`;
-      if (geometry !== null && g !== geometry) {
-        if (++geometryChanges <= 5) {
-          const at = seconds(frame) - (grid.origin ?? seconds(frame));
-          note(
-            `source video changed from ${geometry} to ${g} at ${at.toFixed(3)} s: asked to encode the ladder from the source as opened, ` +
-              `kept every rung at its own size and format (${encoded.map((v) => `${v.variant.width}x${v.variant.height}`).join(', ') || 'none encoded'}) and scaled the new frames to it, so the renditions stay valid` +
-              (passthrough.length ? '; the copied (passthrough) rung carries the source as it is' : '') +
-              (geometryChanges === 5 ? ' (further changes are not reported)' : ''),
-          );
-        }
-      }
-      geometry = g;
+      const changed = set!.geometryChange(frame, grid.origin);
+      if (changed) note(changed);
       if (grid.isKey(seconds(frame))) frame.keyFrame = true; // before ref(): every variant gets the request
-      for (const v of encoded) {
-        const r = frame.ref();
-        if (drop) {
-          if (!v.queue.offer(r)) {
-            r.free();
-            v.counters.dropped++;
-          }
-        } else {
-          await v.queue.push(r);
-        }
-      }
+      await set!.fanOut(frame, () => (drop ? 'offer' : 'wait'));
       frames++;
       mediaTime = seconds(frame) - (grid.origin ?? 0);
     };
@@ -358,9 +323,8 @@ async function run(
       }
     }
 
-    for (const v of variants) v.queue.end();
-    audio?.queue.end();
-    await Promise.all(workers);
+    set.end();
+    await set.finished();
     if (failure) throw failure;
     report(true);
     timeline.finish();
@@ -404,14 +368,13 @@ async function run(
     failure ??= e;
     // Stop the workers, then leave consistent outputs: what was stored is
     // named by the manifests, nothing else.
-    for (const v of variants) v.queue.discard();
-    audio?.queue.discard();
-    await Promise.allSettled(workers);
+    set?.discard();
+    await set?.settled();
     await presentation?.end().catch(() => {});
     throw o.signal?.aborted ? (o.signal.reason ?? failure) : failure;
   } finally {
-    for (const v of variants) await v.close();
-    await audio?.close();
+    await set?.close();
+    lease?.release();
     await dec.close();
     // Live windows keep delete timers; a finished job must not hold the loop.
     if (presentation && (o.mode ?? 'vod') === 'vod') await presentation.close();

@@ -5,12 +5,13 @@
  * source's packets instead and only segments them.
  */
 import type { Rational, StreamInfo, HwDeviceType } from '../../types/binding.js';
-import { Encoder } from '../media/encoder.js';
+import { Encoder, type EncoderOptions } from '../media/encoder.js';
 import type { Frame, Packet } from '../media/frame.js';
 import { Scaler } from '../media/scaler.js';
 import { Segmenter } from '../media/segmenter.js';
 import type { SegmentFormat } from '../delivery/types.js';
 import { FrameQueue } from './frame-queue.js';
+import { EncodeLatency } from './latency.js';
 import type { Variant } from './ladder.js';
 import { deliver, type RenditionCounters, type SegmentSink } from './sink.js';
 
@@ -25,6 +26,10 @@ export interface VariantContext {
   hwDevice?: HwDeviceType | 'auto';
   /** codec threads for a rung (0 = the codec's own choice) */
   encoderThreads: (v: Variant) => number;
+  /** the segment grid's tolerance (seconds, KeyframeGrid.tolerance): the Segmenter cuts by the same rule */
+  gridTolerance: number;
+  /** extra encoder options for a software rung (e.g. the live low-latency settings) */
+  encoderOptions?: (v: Variant, threads: number) => Partial<EncoderOptions>;
 }
 
 export class VideoVariant {
@@ -34,6 +39,10 @@ export class VideoVariant {
   /** which encoder really runs, and why (hardware selection) */
   encoderName = 'copy';
   encoderReason = 'passthrough: source packets are segmented as they are';
+  /** frame in → packet out, ms (encoded rungs) */
+  readonly latency = new EncodeLatency();
+  /** packets the encoder has returned (0 until the first frame is through) */
+  packetsOut = 0;
   readonly #ctx: VariantContext;
   #scaler: Scaler | null = null;
   #encoder: Encoder | null = null;
@@ -75,7 +84,7 @@ export class VideoVariant {
         preset: v.preset, ...(v.profile ? { profile: v.profile } : {}),
         // Natural GOP = one segment; the grid also forces IDRs, so both agree.
         gop: Math.max(1, Math.round(segmentDuration * v.frameRate)), sceneCut: false, threads: this.#ctx.encoderThreads(v),
-        ...(hw ? { hwDevice: hw, fallback: this.#ctx.fallback } : {}),
+        ...(hw ? { hwDevice: hw, fallback: this.#ctx.fallback } : (this.#ctx.encoderOptions?.(v, this.#ctx.encoderThreads(v)) ?? {})),
       });
       this.encoderName = this.#encoder.selection.encoder;
       this.encoderReason = this.#encoder.selection.reason;
@@ -108,7 +117,7 @@ export class VideoVariant {
     const { segmentDuration, segmentFormat, sink } = this.#ctx;
     const { parameters, timeBase } = this.#output;
     const v = this.variant;
-    this.#segmenter = await Segmenter.open({ format: segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration, timeOffset, streams: [{ parameters, timeBase }] });
+    this.#segmenter = await Segmenter.open({ format: segmentFormat === 'ts' ? 'mpegts' : 'cmaf', segmentDuration, timeOffset, gridTolerance: this.#ctx.gridTolerance, streams: [{ parameters, timeBase }] });
     sink.addRendition({
       id: v.id, type: 'video', codecs: parameters.codecString ?? '', bitrate: v.bitrate,
       width: v.width, height: v.height, frameRate: v.frameRate,
@@ -176,6 +185,7 @@ export class VideoVariant {
     const scaler = fits ? null : (this.#scaler ?? this.#newScaler());
     const scaled = scaler ? await scaler.scale(f) : f;
     try {
+      this.latency.frameIn(usOf(scaled.pts, scaled.timeBase));
       await this.#write(await this.#encoder!.encode(scaled));
     } finally {
       if (scaled !== f) scaled.free();
@@ -191,7 +201,11 @@ export class VideoVariant {
     if (!this.passthrough) {
       const tb = this.#output.timeBase;
       const frame = Math.max(1, Math.round(tb[1] / (tb[0] * this.variant.frameRate)));
-      for (const p of packets) if (!(p.duration > 0)) p.duration = frame;
+      for (const p of packets) {
+        if (!(p.duration > 0)) p.duration = frame;
+        this.latency.packetOut(usOf(p.pts, tb));
+      }
+      this.packetsOut += packets.length;
     }
     try {
       if (packets.length) await deliver(this.#ctx.sink, this.counters, await this.#segmenter.write(packets));
@@ -212,4 +226,9 @@ export class VideoVariant {
 function toRational(fps: number): Rational {
   if (Number.isInteger(fps)) return [fps, 1];
   return [Math.round(fps * 1001), 1001];
+}
+
+/** A timestamp in µs (for matching a packet to its frame across time bases); NaN when absent. */
+function usOf(pts: number | null, tb: Rational): number {
+  return pts === null ? NaN : Math.round((pts * tb[0] * 1e6) / tb[1]);
 }

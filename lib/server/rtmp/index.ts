@@ -1,5 +1,5 @@
 export { RtmpServer } from './server.js';
-export type { RtmpServerOptions } from './server.js';
+export type { RtmpServerOptions, ServerPublishGate } from './server.js';
 export { RtmpConnection } from './connection.js';
 export type { RtmpConnectionOptions, PublishRequest, PublishEvent, PublishGate } from './connection.js';
 export { RtmpError } from './errors.js';

@@ -3,6 +3,12 @@ import net from 'node:net';
 import { RtmpConnection, type PublishEvent, type PublishGate, type PublishRequest, type RtmpConnectionOptions } from './connection.js';
 import { RtmpError } from './errors.js';
 
+/**
+ * A server-side publish gate: like {@link PublishGate}, and told which
+ * connection asks (to close it later). Return/resolve a reason to refuse.
+ */
+export type ServerPublishGate = (req: PublishRequest, conn: RtmpConnection) => string | void | undefined | Promise<string | void | undefined>;
+
 /** RtmpServer options: the per-connection bounds plus server-wide ones. */
 export interface RtmpServerOptions extends RtmpConnectionOptions {
   /** connections at once (default 256); beyond it new sockets are closed at once */
@@ -17,7 +23,7 @@ export interface RtmpServerOptions extends RtmpConnectionOptions {
 
 /**
  * An RTMP publish server: many publishers on one port, each one's media as an
- * FLV Readable. Events: 'publish' (PublishEvent), 'unpublish' (PublishRequest),
+ * FLV Readable. Events: 'publish' (PublishEvent, RtmpConnection), 'unpublish' (PublishRequest),
  * 'clientError' (RtmpError, connection; that connection is already closed —
  * like http.Server's, so a hostile peer never throws an unhandled 'error'),
  * 'error' (the listening socket failed).
@@ -36,6 +42,7 @@ export class RtmpServer extends EventEmitter {
   private readonly connections = new Set<RtmpConnection>();
   private readonly live = new Map<string, RtmpConnection>();
   private readonly opts: RtmpServerOptions;
+  private readonly gates: ServerPublishGate[] = [];
 
   constructor(options: RtmpServerOptions = {}) {
     super();
@@ -52,6 +59,21 @@ export class RtmpServer extends EventEmitter {
   /** Open connections (handshaking, connected or publishing). */
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /**
+   * Adds a publish gate, asked after `onPublish` and earlier gates (the first
+   * reason refuses; later gates are not asked). Returns a function removing it.
+   *
+   * @example
+   * const remove = server.addPublishGate(async (req, conn) => (await allowed(req.path)) ? undefined : 'not allowed');
+   */
+  addPublishGate(gate: ServerPublishGate): () => void {
+    this.gates.push(gate);
+    return () => {
+      const i = this.gates.indexOf(gate);
+      if (i >= 0) this.gates.splice(i, 1);
+    };
   }
 
   /** Starts listening; resolves with the bound port (pass 0 for any free port). */
@@ -81,7 +103,7 @@ export class RtmpServer extends EventEmitter {
     const conn: RtmpConnection = new RtmpConnection(socket, (req): Promise<string | undefined> => this.gate(conn, req), this.opts);
     this.connections.add(conn);
     conn.on('error', (e: RtmpError) => this.emit('clientError', e, conn));
-    conn.on('publish', (ev: PublishEvent) => this.emit('publish', ev));
+    conn.on('publish', (ev: PublishEvent) => this.emit('publish', ev, conn));
     conn.on('unpublish', (req: PublishRequest) => {
       if (this.live.get(req.path) === conn) this.live.delete(req.path);
       this.emit('unpublish', req);
@@ -98,6 +120,10 @@ export class RtmpServer extends EventEmitter {
     let reason: string | void | undefined;
     try {
       reason = await this.opts.onPublish?.(req);
+      for (const gate of [...this.gates]) {
+        if (reason || this.live.get(req.path) !== conn) break;
+        reason = await gate(req, conn);
+      }
     } catch (e) {
       reason = `refused: ${(e as Error)?.message ?? e}`;
     }

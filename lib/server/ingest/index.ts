@@ -1,0 +1,12 @@
+export { attachRtmp } from './rtmp.js';
+export type { AttachRtmpOptions } from './rtmp.js';
+export { createPushHandler, REFUSAL_STATUS } from './http-push.js';
+export type { PushHandlerOptions } from './http-push.js';
+export { PushBody, probePushFormat } from './push-body.js';
+export type { PushBodyOptions, PushBodyEnd } from './push-body.js';
+export { PullSource, checkPullUrl, PULL_SCHEMES } from './pull.js';
+export type { PullSourceOptions, PullStopReason } from './pull.js';
+export { ListenerSource, checkListenerUrl } from './listener.js';
+export type { ListenerSourceOptions } from './listener.js';
+export { backoffDelay, resolveBackoff, BACKOFF_DEFAULTS } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
