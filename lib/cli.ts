@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `ffnode` command line: transcode (ABR ladder → HLS/DASH), probe, remux.
+ * The `ffnode` command line: transcode (ABR ladder → HLS/DASH), probe, remux,
+ * serve (the live server: RTMP/HTTP publish in, HLS/DASH out).
  * Errors are one line on stderr and a non-zero exit. Anything that changed the
  * plan (a dropped rung, a stream left out) is printed as it happens as
  * `ffnode: warning: …` on stderr; `--strict` turns warnings into exit code 3.
@@ -9,11 +10,14 @@
  * npx ffnode transcode input.mp4 --out public/vod --ladder 720p,360p --segment-duration 4
  * npx ffnode probe input.mp4 --json
  * npx ffnode remux input.ts output.mp4
+ * npx ffnode serve --ladder 720p,480p --http-port 8080 --rtmp-port 1935
  */
 import { parseArgs } from 'node:util';
 import { Decoder } from './media/decoder.js';
 import { remux, type RemuxResult } from './media/remuxer.js';
 import { transcode, type Progress } from './transcoding/transcode.js';
+import { ConfigError, resolveServeOptions, type ServeOptions } from './server/config.js';
+import { describeEvent } from './server/live-server.js';
 import type { HwDeviceType } from '../types/binding.js';
 
 const HELP: Record<string, string> = {
@@ -25,6 +29,7 @@ Commands:
   transcode <input> --out <dir>   ABR ladder → CMAF/TS segments + HLS and DASH manifests
   probe <input> [--json]          streams, codecs, durations
   remux <input> <output>          stream copy into another container
+  serve                           live server: publish over RTMP/HTTP, watch HLS/DASH
 
 Run 'ffnode <command> --help' for a command's options.
 
@@ -68,6 +73,37 @@ Copies streams without re-encoding; bitstream filters are inserted as the target
 Input streams that are not copied (by default only audio and video are), and copied
 streams that got no packets, are reported as 'ffnode: warning: ...'; with --strict
 they make the exit code 3 (the output is still written).`,
+  serve: `Usage: ffnode serve [options]
+
+Live server: publish to rtmp://HOST:RTMP-PORT/<app>/<name> (or HTTP PUT/POST of
+MPEG-TS/FLV to http://HOST:HTTP-PORT/<app>/<name>); each stream is transcoded
+into an ABR ladder, watched at http://HOST:HTTP-PORT/<app>/<name>/master.m3u8
+(HLS) or .../manifest.mpd (DASH). GET /api/streams lists the streams.
+
+Options:
+  --host <addr>               interface to listen on (default 127.0.0.1; 0.0.0.0 for all)
+  --http-port <n>             HTTP port (default 8080; 0: any free port, printed on start)
+  --rtmp-port <n>             RTMP port (default 1935; 0: any free port, printed on start)
+  --config <file>             JSON file with the options of serve() (camelCase keys, e.g.
+                              {"httpPort": 8080, "ladder": ["720p", "480p"]}); flags override it
+  --ladder <rungs>            comma-separated rungs, e.g. 720p,480p (default: derived from each
+                              stream, never upscaled); 'source' adds a passthrough rung
+  --preset <name>             x264 preset (default veryfast)
+  --segment-duration <s>      target segment duration, 1-10 seconds (default 2)
+  --store <memory|dir>        keep segments in memory (default) or in a directory
+  --record <dir>              record each stream's source to <dir>/<app>/<name>/<time>.mp4
+                              and keep its presentation as VOD when it ends
+  --reconnect-grace <s>       seconds a dropped publisher may come back (default 10)
+  --max-streams <n>           streams at once (default 16)
+  --on-conflict <policy>      a second publisher on a live path: refuse (default) or takeover
+  -h, --help                  this help
+
+Environment (overrides --config, overridden by flags):
+  FFNODE_HOST, FFNODE_HTTP_PORT, FFNODE_RTMP_PORT
+
+Publish/unpublish/reconnect events are printed one line each; stream errors go to
+stderr as 'ffnode: error: ...'. Ctrl-C (SIGINT) or SIGTERM ends every stream
+(recordings finalised) and exits 0 within 5 s; a second Ctrl-C exits 130 at once.`,
 };
 
 class UsageError extends Error {}
@@ -220,12 +256,66 @@ async function remuxWarnings(input: string, r: RemuxResult, chosen: boolean, all
   return out;
 }
 
+// Flag → ServeOptions key, for the flags that carry a value.
+const SERVE_FLAGS: Partial<Record<keyof ServeOptions, string>> = {
+  host: 'host', httpPort: 'http-port', rtmpPort: 'rtmp-port', ladder: 'ladder', preset: 'preset',
+  segmentDuration: 'segment-duration', store: 'store', record: 'record', reconnectGrace: 'reconnect-grace',
+  maxStreams: 'max-streams', onConflict: 'on-conflict',
+};
+
+async function cmdServe(args: string[]): Promise<void> {
+  const options = Object.fromEntries(Object.values(SERVE_FLAGS).map((f) => [f, { type: 'string' as const }]));
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...options, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) return void console.log(HELP.serve);
+  if (positionals.length) throw new UsageError(`serve: unexpected argument '${positionals[0]}' (see --help)`);
+  const flags: Partial<Record<keyof ServeOptions, string>> = {};
+  const flagNames: Partial<Record<keyof ServeOptions, string>> = {};
+  for (const [key, flag] of Object.entries(SERVE_FLAGS) as [keyof ServeOptions, string][]) {
+    const v = (values as Record<string, unknown>)[flag];
+    if (typeof v === 'string') flags[key] = v;
+    flagNames[key] = `--${flag}`;
+  }
+  let opts: ServeOptions;
+  try {
+    opts = resolveServeOptions({ file: values.config as string | undefined, env: process.env, flags, flagNames });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(`serve: ${e.message}`);
+    throw e;
+  }
+  const { serve } = await import('./server/serve.js'); // the registry loads only for this command
+  const server = await serve(opts);
+  const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  for (const name of ['publish', 'unpublish', 'reconnect'] as const) server.registry.on(name, (...args: unknown[]) => log(`${name} ${describeEvent(args)}`));
+  server.registry.on('error', (...args: unknown[]) => process.stderr.write(`ffnode: error: ${describeEvent(args)}\n`));
+  console.log(`ffnode serve: RTMP ${server.rtmpUrl}, HTTP ${server.url}, store ${opts.store ?? 'memory'}`);
+  console.log(`  publish: ${server.rtmpUrl}/<app>/<name>   e.g. ffmpeg -re -i in.mp4 -c copy -f flv ${server.rtmpUrl}/live/mine`);
+  console.log(`  watch:   ${server.url}/<app>/<name>/master.m3u8   (DASH: ${server.url}/<app>/<name>/manifest.mpd)`);
+  console.log(`  streams: ${server.url}/api/streams`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`ffnode: ${signal} again: exit 130\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    log(`${signal}: closing (ending every stream)`);
+    setTimeout(() => fail('serve: could not close within 5 s', 1), 5000).unref();
+    server.close().then(
+      () => { log('closed'); process.exit(0); },
+      (e: unknown) => fail(`serve: close: ${(e as Error)?.message ?? e}`, 1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') return void console.log(HELP.main);
-  const commands: Record<string, (a: string[]) => Promise<void>> = { transcode: cmdTranscode, probe: cmdProbe, remux: cmdRemux };
+  const commands: Record<string, (a: string[]) => Promise<void>> = { transcode: cmdTranscode, probe: cmdProbe, remux: cmdRemux, serve: cmdServe };
   const run = commands[cmd];
-  if (!run) throw new UsageError(`unknown command '${cmd}' (commands: transcode, probe, remux)`);
+  if (!run) throw new UsageError(`unknown command '${cmd}' (commands: transcode, probe, remux, serve)`);
   await run(rest);
 }
 

@@ -14,7 +14,7 @@
  * const next = LiveSession.start(newBytes, { presentation, inputOptions: { format: 'flv' }, previous: first.continuation });
  */
 import { EventEmitter } from 'node:events';
-import type { ByteSource, DecoderOptions } from '../media/decoder.js';
+import type { ByteSource, DecoderOptions, StreamInfo } from '../media/decoder.js';
 import { Decoder } from '../media/decoder.js';
 import type { EncoderOptions } from '../media/encoder.js';
 import type { Frame, Packet } from '../media/frame.js';
@@ -75,6 +75,8 @@ export interface LiveSessionOptions {
   threadBudget?: ThreadBudget;
   /** every source packet, for recording; the session frees it once the call resolves (ref() to keep it) */
   onPacket?: (p: Packet) => void | Promise<void>;
+  /** the input's streams, once it is open and before its first packet (e.g. to open a recording) */
+  onInput?: (streams: readonly StreamInfo[]) => void | Promise<void>;
   signal?: AbortSignal;
   /** who drops first under overload (docs/server/overload.md) */
   priority?: OverloadPriority;
@@ -96,6 +98,8 @@ export interface LiveSegmentEvent {
 
 export interface LiveStartedEvent {
   variants: Variant[];
+  /** the encoder each video rung really runs (hardware selection), by rung id */
+  encoders: Record<string, string>;
   source: { codec: string; width: number; height: number; fps: number; audioCodec: string | null; sampleRate: number | null; channels: number | null };
 }
 
@@ -238,6 +242,7 @@ export class LiveSession extends EventEmitter {
       dec = await Decoder.open(input, { oneThreadUpTo: o.inputOptions?.threads === undefined && software ? ONE_THREAD_DECODE : 0, ...o.inputOptions, signal: this.#stop.signal });
       const src = dec.video;
       if (!src || !src.width || !src.height) throw new TypeError('LiveSession: the input has no video stream');
+      await o.onInput?.(dec.streams);
       const fr = src.frameRate ?? [30, 1];
       const sourceFps = fr[0] / fr[1];
       let ladder: Variant[];
@@ -324,6 +329,7 @@ export class LiveSession extends EventEmitter {
               sink.firstFrameWall = Date.now();
               this.emit('started', {
                 variants: renditions.variants.map((v) => v.variant),
+                encoders: Object.fromEntries(renditions.variants.map((v) => [v.variant.id, v.encoderName])),
                 source: { codec: src.codec, width: f.width, height: f.height, fps: sourceFps, audioCodec: srcAudio?.codec ?? null, sampleRate: srcAudio?.sampleRate ?? null, channels: srcAudio?.channels ?? null },
               } satisfies LiveStartedEvent);
             }
@@ -496,6 +502,7 @@ function validate(o: LiveSessionOptions): void {
   if (o.latency !== undefined && o.latency !== 'low' && o.latency !== 'normal') throw new TypeError(`LiveSession.start: latency must be 'low' or 'normal'`);
   if (o.queueSize !== undefined && !(Number.isInteger(o.queueSize) && o.queueSize >= 1 && o.queueSize <= 256)) throw new RangeError('LiveSession.start: queueSize must be 1..256');
   if (o.onPacket !== undefined && typeof o.onPacket !== 'function') throw new TypeError('LiveSession.start: onPacket must be a function');
+  if (o.onInput !== undefined && typeof o.onInput !== 'function') throw new TypeError('LiveSession.start: onInput must be a function');
   const pr = o.priority;
   if (pr !== undefined && pr !== 'largest-first' && pr !== 'equal' && !(Array.isArray(pr) && pr.every((x) => typeof x === 'string')))
     throw new TypeError(`LiveSession.start: priority must be 'largest-first', 'equal' or an array of rung ids`);

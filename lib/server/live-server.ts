@@ -1,0 +1,158 @@
+/**
+ * How `serve()` puts the live server together: a store, the registry, an
+ * RTMP server feeding it, and an HTTP server with the minimal handler and
+ * the push ingest. The parts that build the registry and connect ingests
+ * are passed in (lib/server/serve.ts passes the real ones), so this wiring
+ * and its shutdown can be tested with stand-ins.
+ */
+import type { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FileStore } from '../delivery/fs-store.js';
+import { MemoryStore } from '../delivery/memory-store.js';
+import type { SegmentStore } from '../delivery/types.js';
+import type { ServeOptions } from './config.js';
+import { createMinimalHandler } from './http/minimal.js';
+import type { RegistryOptions } from './options.js';
+import { RtmpServer } from './rtmp/server.js';
+import type { PublishTarget, StreamDirectory } from './types.js';
+
+/** What the live server needs of a registry. */
+export interface LiveRegistry extends PublishTarget, StreamDirectory, EventEmitter {
+  /** ends every stream (recordings finalised) */
+  close(): Promise<void>;
+}
+
+/** The parts `serve()` is built from. */
+export interface LiveServerParts<R extends LiveRegistry> {
+  createRegistry(options: RegistryOptions): R;
+  attachRtmp(rtmp: RtmpServer, registry: R): unknown;
+  createPushHandler(registry: R): (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+}
+
+/** A running live server: see {@link serve}. */
+export interface LiveServerOf<R extends LiveRegistry> {
+  registry: R;
+  rtmp: RtmpServer;
+  http: http.Server;
+  store: SegmentStore;
+  /** the bound HTTP port (the real one when 0 was asked for) */
+  httpPort: number;
+  /** the bound RTMP port */
+  rtmpPort: number;
+  /** base URL of the HTTP server, e.g. `http://127.0.0.1:8080` */
+  url: string;
+  /** RTMP base URL publishers append `/<app>/<name>` to, e.g. `rtmp://127.0.0.1:1935` */
+  rtmpUrl: string;
+  /**
+   * Shuts down gracefully: stops accepting connections, ends the publishers,
+   * waits for the registry to end every stream (recordings finalised).
+   * Rejects if that takes longer than {@link CLOSE_TIMEOUT_MS} (every socket
+   * is closed anyway). Calling it again returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for the registry before giving up. */
+export const CLOSE_TIMEOUT_MS = 4500;
+
+/** The host part of a URL for a listening address (wildcards → loopback, IPv6 in brackets). */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function registryOptions(options: ServeOptions, store: SegmentStore): RegistryOptions {
+  const { host: _h, httpPort: _hp, rtmpPort: _rp, store: _s, rtmp: _r, ...rest } = options;
+  return { ...rest, store };
+}
+
+const listen = (server: http.Server, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+/**
+ * Starts a live server from the given parts; {@link serve} is this with the
+ * real registry and ingests.
+ *
+ * @example
+ * const server = await startLiveServer({ httpPort: 0, rtmpPort: 0 }, { createRegistry, attachRtmp, createPushHandler });
+ * console.log(server.url); await server.close();
+ */
+export async function startLiveServer<R extends LiveRegistry>(options: ServeOptions, parts: LiveServerParts<R>): Promise<LiveServerOf<R>> {
+  const host = options.host ?? '127.0.0.1';
+  const store: SegmentStore = !options.store || options.store === 'memory' ? new MemoryStore() : new FileStore(options.store);
+  const registry = parts.createRegistry(registryOptions(options, store));
+  // A stream's failure must not bring the server down when nobody listens.
+  registry.on('error', (path: unknown, e: unknown) => {
+    if (registry.listenerCount('error') === 1) process.emitWarning(`ffnode serve: ${String(path)}: ${(e as Error)?.message ?? e}`);
+  });
+  const rtmp = new RtmpServer(options.rtmp ?? {});
+  parts.attachRtmp(rtmp, registry);
+  const handler = createMinimalHandler({ store, directory: registry, push: parts.createPushHandler(registry) });
+  // Node's default requestTimeout (300 s) would cut an HTTP push, a request
+  // body that lasts as long as the stream; headersTimeout still bounds the headers.
+  const server = http.createServer({ requestTimeout: 0 }, handler);
+
+  let rtmpPort: number;
+  let httpPort: number;
+  try {
+    rtmpPort = await rtmp.listen(options.rtmpPort ?? 1935, host);
+    httpPort = await listen(server, options.httpPort ?? 8080, host);
+  } catch (e) {
+    await Promise.allSettled([rtmp.close(), registry.close()]);
+    server.close();
+    throw e;
+  }
+
+  let closing: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    server.close(); // stop accepting; idle keep-alive sockets go now, busy ones after the registry
+    server.closeIdleConnections();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the streams did not end within ${CLOSE_TIMEOUT_MS / 1000} s`)), CLOSE_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([Promise.all([rtmp.close(), registry.close()]), deadline]);
+    } finally {
+      clearTimeout(timer);
+      server.closeAllConnections();
+    }
+  };
+
+  const h = urlHost(host);
+  return {
+    registry, rtmp, http: server, store, httpPort, rtmpPort,
+    url: `http://${h}:${httpPort}`,
+    rtmpUrl: `rtmp://${h}:${rtmpPort}`,
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+/**
+ * One log line's worth of a registry event's arguments: strings as they are,
+ * errors by their message, objects by their path, publisher, reason and error.
+ *
+ * @example
+ * describeEvent([{ path: 'live/cam1', protocol: 'rtmp', remoteAddress: '10.0.0.7:50122' }]); // 'live/cam1 rtmp from 10.0.0.7:50122'
+ * describeEvent(['live/cam1', new Error('decoder failed')]);                                // 'live/cam1 decoder failed'
+ */
+export function describeEvent(args: readonly unknown[]): string {
+  return args.map((a) => {
+    if (typeof a === 'string') return a;
+    if (a instanceof Error) return a.message;
+    if (!a || typeof a !== 'object') return a === undefined ? '' : String(a);
+    const e = a as { path?: string; protocol?: string; remoteAddress?: string | null; publisher?: { protocol?: string; remoteAddress?: string | null } | null; reason?: string; error?: { message?: string } };
+    const protocol = e.protocol ?? e.publisher?.protocol;
+    const from = e.remoteAddress ?? e.publisher?.remoteAddress;
+    return [e.path, protocol && `${protocol}${from ? ` from ${from}` : ''}`, e.reason && `(${e.reason})`, e.error?.message && `error: ${e.error.message}`]
+      .filter(Boolean).join(' ');
+  }).filter(Boolean).join(' ');
+}

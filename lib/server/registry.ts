@@ -1,0 +1,143 @@
+/**
+ * StreamRegistry: the live streams of one server. Ingests (RTMP, HTTP push,
+ * pulled URLs, listeners) publish into it; it admits or refuses each
+ * publisher, keeps a stream alive across a publisher's reconnect, isolates
+ * streams from each other, and tells the world what happens.
+ */
+import { EventEmitter } from 'node:events';
+import type { RegistryOptions } from './options.js';
+import { StreamRefused } from './errors.js';
+import { LiveStream } from './stream.js';
+import { parseStreamPath, type IngestSource, type Publication, type PublishTarget, type StreamDirectory, type StreamSnapshot } from './types.js';
+
+/**
+ * Events (each with the stream path first):
+ * - 'publish' (path, { protocol, remoteAddress }): a stream started;
+ * - 'reconnect' (path, { protocol, remoteAddress, reconnects }): a publisher
+ *   returned within the grace period and continues the stream;
+ * - 'unpublish' (path, { reason, error? }): a publisher is gone (the stream
+ *   waits `reconnectGrace` seconds for it);
+ * - 'end' (path, { recording }): the stream is over;
+ * - 'segment' (path, { rendition, sequence, start, duration, bytes });
+ * - 'warning' (path, string); 'error' (path, Error): that stream's session
+ *   failed — the publisher is dropped, every other stream goes on.
+ *
+ * @example
+ * const registry = new StreamRegistry({ store: new MemoryStore(), ladder: ['480p', '360p'] });
+ * registry.on('publish', (path) => console.log('live:', path));
+ * attachRtmp(rtmpServer, registry); // or registry.publish(source) from any ingest
+ */
+export class StreamRegistry extends EventEmitter implements PublishTarget, StreamDirectory {
+  readonly options: Readonly<RegistryOptions>;
+  readonly #streams = new Map<string, LiveStream>();
+  // Where the next presentation of an ended path starts numbering: an old
+  // stream's deletion timers then never name a new stream's segment.
+  readonly #marks = new Map<string, number>();
+  #closing: Promise<void> | null = null;
+
+  constructor(options: RegistryOptions) {
+    super();
+    if (!options || typeof options !== 'object') throw new TypeError('StreamRegistry: options must be an object');
+    const s = options.store;
+    if (!s || typeof s.put !== 'function' || typeof s.get !== 'function' || typeof s.delete !== 'function' || typeof s.list !== 'function')
+      throw new TypeError('StreamRegistry: store must be a SegmentStore (put/get/delete/list)');
+    const grace = options.reconnectGrace ?? 10;
+    if (!(Number.isFinite(grace) && grace >= 0 && grace <= 3600)) throw new RangeError('StreamRegistry: reconnectGrace must be 0..3600 seconds');
+    const max = options.maxStreams ?? 16;
+    if (!(Number.isInteger(max) && max >= 1 && max <= 10_000)) throw new RangeError('StreamRegistry: maxStreams must be an integer 1..10000');
+    if (options.onConflict !== undefined && options.onConflict !== 'refuse' && options.onConflict !== 'takeover')
+      throw new TypeError(`StreamRegistry: onConflict must be 'refuse' or 'takeover'`);
+    const d = options.segmentDuration ?? 2;
+    if (!(typeof d === 'number' && d >= 1 && d <= 10)) throw new RangeError('StreamRegistry: segmentDuration must be 1..10 seconds');
+    this.options = options;
+  }
+
+  /** Streams not yet ended (publishing, starting or within their reconnect grace). */
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /** @inheritdoc */
+  async publish(source: IngestSource): Promise<Publication> {
+    if (this.#closing) throw new StreamRefused('the server is shutting down', 'ECLOSED');
+    let p;
+    try {
+      p = parseStreamPath(source?.path);
+    } catch (e) {
+      throw new StreamRefused((e as Error).message, 'EINVAL');
+    }
+    let stream = this.#streams.get(p.path);
+    if (stream?.finishing) {
+      await stream.finish('grace'); // an ended stream's removal completes before the path is reused
+      stream = this.#streams.get(p.path);
+    }
+    if (stream?.publishing) {
+      if ((this.options.onConflict ?? 'refuse') === 'refuse') throw new StreamRefused(`${p.path} is already being published (a second publisher is refused; the server's onConflict is 'refuse')`, 'EBUSY');
+      await stream.stopPublisher('takeover', 'another publisher took over this stream');
+      if (stream.publishing) throw new StreamRefused(`${p.path} is already being published`, 'EBUSY'); // a third raced us
+    }
+    if (!stream) {
+      const max = this.options.maxStreams ?? 16;
+      if (this.#streams.size >= max) throw new StreamRefused(`the server is at its limit of ${max} live streams (maxStreams)`, 'ELIMIT');
+      stream = this.#create(p);
+    }
+    return stream.attach(source);
+  }
+
+  #create(p: { app: string; name: string; path: string }): LiveStream {
+    const stream = new LiveStream(p, this.options, this.#marks.get(p.path) ?? 0);
+    this.#streams.set(p.path, stream);
+    const forward = (event: string) => (arg: unknown) => this.emit(event, p.path, arg);
+    for (const e of ['publish', 'reconnect', 'unpublish', 'segment', 'warning', 'dropped', 'recorded']) stream.on(e, forward(e));
+    // A stream's failure is reported, never thrown: 'error' without a listener must not kill the process.
+    stream.on('error', (e: unknown) => {
+      if (this.listenerCount('error')) this.emit('error', p.path, e);
+    });
+    stream.on('end', (info: unknown) => {
+      this.#marks.set(p.path, stream.sequenceMark);
+      if (this.#streams.get(p.path) === stream) this.#streams.delete(p.path);
+      this.emit('end', p.path, info);
+    });
+    return stream;
+  }
+
+  /** The LiveStream at `path` (`<app>/<name>`), if any. */
+  stream(path: string): LiveStream | undefined {
+    return this.#streams.get(path.replace(/^\//, ''));
+  }
+
+  /** @inheritdoc */
+  list(): StreamSnapshot[] {
+    return [...this.#streams.values()].map((s) => s.snapshot());
+  }
+
+  /** @inheritdoc */
+  get(path: string): StreamSnapshot | undefined {
+    return this.stream(path)?.snapshot();
+  }
+
+  /** @inheritdoc */
+  async kick(path: string, reason = 'kicked by the operator'): Promise<boolean> {
+    const s = this.stream(path);
+    if (!s) return false;
+    await s.stopPublisher('kicked', reason);
+    return true;
+  }
+
+  /** Ends one stream now (no grace): finalised as VOD when recording, else removed. */
+  async end(path: string): Promise<boolean> {
+    const s = this.stream(path);
+    if (!s) return false;
+    await s.finish('grace');
+    return true;
+  }
+
+  /**
+   * Shuts down: refuses new publishers, ends every publisher and stream
+   * (recordings finalised), and resolves when all is written.
+   */
+  close(): Promise<void> {
+    this.#closing ??= Promise.all([...this.#streams.values()].map((s) => s.finish('shutdown'))).then(() => {});
+    return this.#closing;
+  }
+}
