@@ -112,7 +112,8 @@ async function startFfmpeg(n, dir) {
         if (eq < 0) continue;
         const k = line.slice(0, eq), v = line.slice(eq + 1);
         if (k !== 'progress') { block[k] = v; continue; }
-        p.last = { t: Date.now(), frames: Number(block.frame) || 0, dropped: Number(block.drop_frames) || 0, speed: parseFloat(block.speed) || 0 };
+        const frames = Number(block.frame) || 0;
+        p.last = { t: Date.now(), frames, total: frames, dropped: Number(block.drop_frames) || 0, speed: parseFloat(block.speed) || 0 };
         block = {};
       }
     });
@@ -125,7 +126,7 @@ async function startFfmpeg(n, dir) {
     pids: () => procs.map((x) => leafPid(x.p.pid)),
     alive: () => procs.every((x) => !exited(x.p)),
     why: () => procs.map((x) => errorLine(x.p.stderrText)).filter(Boolean).join(' | '),
-    /** per stream: { t, frames, dropped, latency } (null until its first progress) */
+    /** per stream: { t, frames, total, dropped, latency } (null until its first progress) */
     async sample() { return procs.map((x) => (x.p.last ? { ...x.p.last, latency: null } : null)); },
     async stop() { for (const x of procs) kill(x.p); },
   };
@@ -171,8 +172,9 @@ async function startFfnode(n) {
         const s = snap.streams.find((x) => x.path === p);
         const video = s?.renditions.filter((r) => r.type === 'video') ?? [];
         if (!video.length) return null;
-        // the slowest rung is the stream's media time; drops of any rung count
-        return { t: snap.t, frames: Math.min(...video.map((r) => r.frames)), dropped: video.reduce((a, r) => a + r.dropped, 0), speed: s.speed, latency: s.latency };
+        // the slowest rung is the stream's media time; drops count against all rungs' frames
+        return { t: snap.t, frames: Math.min(...video.map((r) => r.frames)), total: video.reduce((a, r) => a + r.frames, 0),
+          dropped: video.reduce((a, r) => a + r.dropped, 0), speed: s.speed, latency: s.latency };
       });
     },
     async stop() {
@@ -236,7 +238,7 @@ async function step(side, n, deadline) {
       const frames = y.frames - x.frames;
       const speed = frames / FPS / ((y.t - x.t) / 1000);
       const dropped = y.dropped - x.dropped;
-      const ok = speed >= MIN_SPEED && dropped <= MAX_DROPPED * (frames + dropped);
+      const ok = speed >= MIN_SPEED && dropped <= MAX_DROPPED * (y.total - x.total + dropped);
       return { speed: +speed.toFixed(3), frames, dropped, ok, reported: y.speed, latency: y.latency };
     });
     result.cpu = +(stats.cpu - cpuA.cpu).toFixed(2);
