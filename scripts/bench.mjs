@@ -15,47 +15,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { RUNGS, cliLadder } from './bench/ladder.mjs';
+import { root, testSource } from './bench/source.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' }, preset: { type: 'string', default: 'veryfast' }, zscale: { type: 'boolean', default: false } } });
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const preset = values.preset;
 const segment = 6;
-const rungs = [
-  { name: '1080p', w: 1920, h: 1080, kbps: 5000 },
-  { name: '720p', w: 1280, h: 720, kbps: 2800 },
-  { name: '480p', w: 854, h: 480, kbps: 1400 },
-  { name: '360p', w: 640, h: 360, kbps: 800 },
-];
-
-const cache = path.join(root, '.cache', 'bench');
-fs.mkdirSync(cache, { recursive: true });
-const source = path.join(cache, `src-1080p30-${seconds}s.mp4`);
-if (!fs.existsSync(source)) {
-  console.log(`making the ${seconds} s 1080p30 source (once)…`);
-  const r = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '16', '-g', '60',
-    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', '-ac', '2', `${source}.tmp.mp4`], { stdio: 'inherit' });
-  if (r.status !== 0) process.exit(1);
-  fs.renameSync(`${source}.tmp.mp4`, source);
-}
+const rungs = ['1080p', '720p', '480p', '360p'].map((n) => RUNGS[n]);
+const source = testSource({ width: 1920, height: 1080, fps: 30, seconds, ext: 'mp4' });
 
 const gop = segment * 30;
 function ffmpegArgs(out, zscale = false) {
-  const resize = (r) => (zscale ? `zscale=w=${r.w}:h=${r.h}:filter=bicubic:param_a=0:param_b=0.6` : `scale=${r.w}:${r.h}`);
-  const split = `[0:v]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')};` + rungs.map((r, i) => `[s${i}]${resize(r)}[o${i}]`).join(';');
-  const args = ['-nostdin', '-loglevel', 'error', '-y', '-i', source, '-filter_complex', split];
-  rungs.forEach((r, i) => args.push('-map', `[o${i}]`));
-  args.push('-map', '0:a', '-c:v', 'libx264', '-preset', preset, '-pix_fmt', 'yuv420p', '-g', String(gop), '-sc_threshold', '0',
-    '-force_key_frames', `expr:gte(t,n_forced*${segment})`);
-  rungs.forEach((r, i) => args.push(`-b:v:${i}`, `${r.kbps}k`, `-maxrate:v:${i}`, `${Math.round(r.kbps * 1.07)}k`, `-bufsize:v:${i}`, `${Math.round(r.kbps * 1.07 * 2)}k`));
-  args.push('-c:a', 'aac', '-b:a', '128k', '-ar', '48000', '-ac', '2', '-f', 'hls', '-hls_time', String(segment), '-hls_playlist_type', 'vod',
-    '-hls_segment_type', 'fmp4', '-master_pl_name', 'master.m3u8',
-    '-var_stream_map', `${rungs.map((_, i) => `v:${i},agroup:aud`).join(' ')} a:0,agroup:aud`,
-    '-hls_segment_filename', path.join(out, 'v%v', 'seg_%d.m4s'), path.join(out, 'v%v', 'index.m3u8'));
-  return ['ffmpeg', ...args];
+  return ['ffmpeg', '-nostdin', '-loglevel', 'error', '-y', '-i', source, ...cliLadder({ rungs, preset, fps: 30, segment, out, zscale })];
 }
 function ffnodeArgs(out) {
   return [process.execPath, path.join(root, 'dist', 'cli.js'), 'transcode', source, '--out', out, '--ladder', rungs.map((r) => r.name).join(','),

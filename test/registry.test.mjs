@@ -6,7 +6,11 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { StreamRegistry, StreamRefused, MemoryStore, stats } from 'ffnode';
+import fs from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
+import { ffprobe } from './helpers/media.mjs';
 
 /** An IngestSource fed by `ffmpeg -re … -f flv pipe:1` (killable: a publisher that drops). */
 function ffmpegSource(path, { seconds = 6, size = '320x240', rate = 25 } = {}) {
@@ -96,6 +100,10 @@ t.test('admission: beyond maxStreams a publish is refused with ELIMIT; bad paths
   }
   await reg.close();
   await t.rejects(reg.publish(a.source), { errorName: 'ECLOSED' }, 'refused after close');
+  const bad = new StreamRegistry({ store: new MemoryStore(), latency: 'instant' });
+  await t.rejects(bad.publish({ ...a.source, path: 'live/opt' }), TypeError, 'options the session refuses reject the publish');
+  t.equal(bad.size, 0, 'and leave no stream behind');
+  await bad.close();
 });
 
 t.test('isolation: a stream fed garbage fails alone; the other keeps producing segments', async (t) => {
@@ -117,6 +125,37 @@ t.test('isolation: a stream fed garbage fails alone; the other keeps producing s
   t.ok(hls && (hls.match(/seg_\d+\.m4s/g) ?? []).length >= 3, 'the good stream has its segments');
   await reg.close();
   t.equal(stats().objects, 0);
+});
+
+t.test('recording: each session copied to a playable file; the presentation finalised as VOD', async (t) => {
+  const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'ffnode-rec-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const store = new MemoryStore();
+  const reg = new StreamRegistry({ store, ladder: ['240p'], segmentDuration: 1, preset: 'ultrafast', reconnectGrace: 1, record: { dir } });
+  const recorded = [];
+  reg.on('recorded', (path, r) => recorded.push(r));
+  const a = ffmpegSource('live/rec', { seconds: 3 });
+  await (await reg.publish(a.source)).ended;
+  const b = ffmpegSource('live/rec', { seconds: 2 });
+  await (await reg.publish(b.source)).ended;
+  await once(reg, 'end');
+  t.equal(recorded.length, 2, 'one recording per session');
+  for (const r of recorded) {
+    t.equal(r.error, null, `${nodePath.basename(r.file)} written without error`);
+    t.equal(r.dropped, 0);
+    const probe = ffprobe(r.file, ['-show_streams', '-show_format']);
+    const v = probe.streams.find((s) => s.codec_type === 'video');
+    t.equal(v?.codec_name, 'h264', 'the source video, copied');
+    t.equal(probe.streams.find((s) => s.codec_type === 'audio')?.codec_name, 'aac', 'the source audio, copied');
+    t.ok(Number(probe.format.duration) > 1.5, `recorded ${probe.format.duration} s`);
+    t.ok(r.file.startsWith(nodePath.join(dir, 'live', 'rec')), 'under <dir>/<app>/<name>/');
+  }
+  const hls = await text(store, 'live/rec/v240p/index.m3u8');
+  t.match(hls, /#EXT-X-PLAYLIST-TYPE:EVENT/, 'a recorded stream is an EVENT presentation');
+  t.match(hls, /#EXT-X-ENDLIST/, 'finalised with ENDLIST after the grace');
+  t.match(hls, /#EXT-X-DISCONTINUITY\n/, 'the reconnect is marked');
+  t.match(await text(store, 'live/rec/manifest.mpd'), /type="static"/, 'the MPD became static');
+  await reg.close();
 });
 
 endsWithZeroLive(t);

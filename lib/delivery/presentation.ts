@@ -716,7 +716,9 @@ export class Presentation {
     }));
     // minBufferTime ≥ the longest segment: with bandwidth = peak segment bitrate,
     // that is what makes DASH's bandwidth/minBufferTime promise hold.
-    if (this.mode === 'vod') return renderMpd({ type: 'static', cmaf: true, periods, origin, minBufferTime: longest });
+    // An ended EVENT presentation holds every segment: it becomes VOD, a static MPD
+    // (ISO/IEC 23009-1 lets a dynamic MPD turn static); an ended live window stays dynamic.
+    if (this.mode === 'vod' || (this.#final && this.mode === 'event')) return renderMpd({ type: 'static', cmaf: true, periods, origin, minBufferTime: longest });
     if (!this.#availabilityStart) {
       // Wall time of Period time 0: when the first segment was stored, minus
       // how far its end lies from the origin. Segments then become "available"

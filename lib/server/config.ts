@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { RtmpServerOptions } from './rtmp/server.js';
 import type { RegistryOptions } from './options.js';
 import { RUNGS } from '../transcoding/ladder.js';
+import { checkPullUrl, type PullSourceOptions } from './ingest/pull.js';
+import { checkListenerUrl, type ListenerSourceOptions } from './ingest/listener.js';
 
 /**
  * Options of {@link serve}: the registry's options (everything but the store
@@ -27,6 +29,10 @@ export interface ServeOptions extends Omit<RegistryOptions, 'store'> {
   store?: 'memory' | string;
   /** RTMP server bounds (timeouts, connection limit, chunk limits) */
   rtmp?: RtmpServerOptions;
+  /** sources the server pulls (rtsp, rtmp, srt, http(s), hls, udp URLs), each kept connected with backoff */
+  pull?: PullSourceOptions[];
+  /** SRT/UDP listener URLs, each feeding one stream path */
+  listen?: ListenerSourceOptions[];
 }
 
 /** A configuration value that is not acceptable; `key` names it as the user wrote it. */
@@ -97,6 +103,21 @@ const ladder: Check = (v, key) => {
   return v.map((r, i) => rung(r, `${key}[${i}]`));
 };
 
+const backoff = object({ initialDelayMs: num(0, 3_600_000), maxDelayMs: num(0, 3_600_000), factor: num(1, 100), jitter: num(0, 1) });
+const source = (extra: Shape, checkUrl: (url: string, o: Record<string, unknown>) => unknown): Check => (v, key) => {
+  const o = object({ path: str, url: str, reconnect: backoff, stallTimeoutMs: num(0, 3_600_000, true), maxAttempts: positiveInt, ...extra }, ['path', 'url'])(v, key) as Record<string, unknown>;
+  try {
+    checkUrl(o.url as string, o);
+  } catch (e) {
+    throw new ConfigError(`${key}.url`, `is not usable: ${(e as Error).message}`);
+  }
+  return o;
+};
+const list = (check: Check): Check => (v, key) => {
+  if (!Array.isArray(v)) throw new ConfigError(key, `must be a list, got ${describe(v)}`);
+  return v.map((x, i) => check(x, `${key}[${i}]`));
+};
+
 const SERVE_SHAPE: Shape = {
   host: str,
   httpPort: port,
@@ -120,6 +141,8 @@ const SERVE_SHAPE: Shape = {
     handshakeTimeoutMs: positiveInt, idleTimeoutMs: positiveInt, highWaterMark: positiveInt, maxQueuedBytes: positiveInt, maxConnections: positiveInt,
     limits: object({ maxChunkSize: positiveInt, maxMessageLength: positiveInt, maxChunkStreams: positiveInt, maxBufferedBytes: positiveInt }),
   }),
+  pull: list(source({ hls: bool }, (url, o) => checkPullUrl(url, o.hls === true))),
+  listen: list(source({}, (url) => checkListenerUrl(url))),
 };
 
 /**

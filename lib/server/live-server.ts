@@ -7,6 +7,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import http from 'node:http';
+import { PullSource } from './ingest/pull.js';
+import { ListenerSource } from './ingest/listener.js';
 import type { AddressInfo } from 'node:net';
 import { FileStore } from '../delivery/fs-store.js';
 import { MemoryStore } from '../delivery/memory-store.js';
@@ -64,7 +66,7 @@ export function urlHost(host: string): string {
 }
 
 function registryOptions(options: ServeOptions, store: SegmentStore): RegistryOptions {
-  const { host: _h, httpPort: _hp, rtmpPort: _rp, store: _s, rtmp: _r, ...rest } = options;
+  const { host: _h, httpPort: _hp, rtmpPort: _rp, store: _s, rtmp: _r, pull: _p, listen: _l, ...rest } = options;
   return { ...rest, store };
 }
 
@@ -111,8 +113,20 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
     throw e;
   }
 
+  // Pulled sources and listeners publish like any publisher; a failing one
+  // retries with backoff and is reported, never thrown.
+  const sources: PullSource[] = [
+    ...(options.pull ?? []).map((o) => new PullSource(registry, o)),
+    ...(options.listen ?? []).map((o) => new ListenerSource(registry, o)),
+  ];
+  for (const s of sources) {
+    s.on('error', (e: unknown) => process.emitWarning(`ffnode serve: ${s.path} (${s.url}): ${(e as Error)?.message ?? e}`));
+    s.start();
+  }
+
   let closing: Promise<void> | undefined;
   const shutdown = async (): Promise<void> => {
+    for (const s of sources) s.stop();
     server.close(); // stop accepting; idle keep-alive sockets go now, busy ones after the registry
     server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;

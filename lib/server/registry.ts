@@ -76,12 +76,22 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
       await stream.stopPublisher('takeover', 'another publisher took over this stream');
       if (stream.publishing) throw new StreamRefused(`${p.path} is already being published`, 'EBUSY'); // a third raced us
     }
+    const created = !stream;
     if (!stream) {
       const max = this.options.maxStreams ?? 16;
       if (this.#streams.size >= max) throw new StreamRefused(`the server is at its limit of ${max} live streams (maxStreams)`, 'ELIMIT');
       stream = this.#create(p);
     }
-    return stream.attach(source);
+    try {
+      return stream.attach(source);
+    } catch (e) {
+      // Options the session refuses (a TypeError at start): a stream that never ran is not kept.
+      if (created) {
+        this.#streams.delete(p.path);
+        void stream.presentation.close();
+      }
+      throw e;
+    }
   }
 
   #create(p: { app: string; name: string; path: string }): LiveStream {
