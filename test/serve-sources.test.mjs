@@ -68,6 +68,8 @@ t.test('a pulled http:// source and a UDP listener go live', async (t) => {
   const udp = api.streams.find((s) => s.path === 'live/udp');
   t.equal(udp.publisher.protocol, 'udp', 'listed with its protocol');
   t.equal(udp.source.width, 320, 'source size reported');
+  const lat = udp.renditions.find((r) => r.type === 'video')?.encodeLatency;
+  t.ok(lat && lat.p50 >= 0 && lat.p95 >= lat.p50, `encode latency reported (${JSON.stringify(lat)})`);
   const pl = await get(`${server.url}/live/udp/v240p/index.m3u8`);
   t.match(pl.text, /#EXTINF:/, 'the UDP stream has segments');
   await server.close();

@@ -12,7 +12,7 @@ import type { Packet } from '../media/frame.js';
 import type { StreamInfo } from '../media/decoder.js';
 import { Presentation } from '../delivery/presentation.js';
 import { PrefixStore } from '../delivery/prefix-store.js';
-import { LiveSession, type LiveContinuation, type LiveSessionResult, type LiveStartedEvent } from '../transcoding/live-session.js';
+import { LiveSession, type LiveContinuation, type LiveSessionResult, type LiveSessionStats, type LiveStartedEvent } from '../transcoding/live-session.js';
 import type { Progress } from '../transcoding/transcode.js';
 import type { RegistryOptions } from './options.js';
 import { Recorder } from './recorder.js';
@@ -71,6 +71,11 @@ export class LiveStream extends EventEmitter {
   /** A publisher is connected now. */
   get publishing(): boolean {
     return this.#session !== null;
+  }
+
+  /** The current session's counters (frames, drops, queues, encode latency per rung), or null between publishers. */
+  get stats(): LiveSessionStats | null {
+    return this.#session?.stats ?? null;
   }
 
   /** Once end or removal started: no publisher may join any more. */

@@ -96,6 +96,8 @@ export interface RenditionSnapshot {
   frames: number;
   dropped: number;
   segments: number;
+  /** video: encode latency of the current session, frame in → its packet out (ms), over its last frames */
+  encodeLatency?: { p50: number; p95: number };
 }
 
 /** A stream as `GET /api/streams` reports it. */

@@ -4,45 +4,16 @@
 // snapshots; exits when the parent says 'close' or goes away.
 import * as ffnode from 'ffnode';
 
-// Encode latency lives in each LiveSession's stats; when a stream object
-// doesn't expose its session, the sessions the registry starts are noted here
-// (by their Presentation, which the stream does expose).
-const sessions = new WeakMap();
-const { LiveSession } = ffnode;
-if (typeof LiveSession?.start === 'function') {
-  const start = LiveSession.start;
-  LiveSession.start = function (input, o, ...rest) {
-    const session = start.call(this, input, o, ...rest);
-    if (o?.presentation) sessions.set(o.presentation, session);
-    return session;
-  };
-}
-
 const options = JSON.parse(process.argv[2] ?? '{}');
 const server = await ffnode.serve(options);
 const { registry } = server;
-
-/**
- * Per-rung encode latency (frame in → its packet out) of a stream's current
- * session, as { [rung]: { p50, p95 } } in ms; null when the registry doesn't
- * expose it.
- */
-function latencyOf(path) {
-  const stream = registry.stream?.(path);
-  const session = stream?.session ?? (stream?.presentation && sessions.get(stream.presentation));
-  const stats = session?.stats ?? stream?.stats ?? null;
-  const rungs = stats?.latency ?? null;
-  if (!rungs || typeof rungs !== 'object') return null;
-  const out = {};
-  for (const [id, v] of Object.entries(rungs)) if (v && typeof v.p50 === 'number') out[id] = { p50: v.p50, p95: v.p95 };
-  return Object.keys(out).length ? out : null;
-}
 
 function snapshot() {
   return registry.list().map((s) => ({
     path: s.path, state: s.state, speed: s.speed,
     renditions: s.renditions.map((r) => ({ id: r.id, type: r.type, frames: r.frames, dropped: r.dropped, segments: r.segments })),
-    latency: latencyOf(s.path),
+    // per-rung encode latency of the current session (frame in → its packet out), ms
+    latency: s.renditions.some((r) => r.encodeLatency) ? Object.fromEntries(s.renditions.filter((r) => r.encodeLatency).map((r) => [r.id, r.encodeLatency])) : null,
   }));
 }
 
