@@ -237,6 +237,7 @@ export class LiveStream extends EventEmitter {
         id: r.id, type: r.type, ...(r.width ? { width: r.width, height: r.height! } : {}),
         bitrate: r.bitrate, measuredBitrate: Math.round(this.presentation.bandwidth(r.id).average ?? 0),
         encoder: r.type === 'audio' ? 'aac' : (this.#encoders[r.id] ?? ''), frames: c?.frames ?? 0, dropped: c?.dropped ?? 0, segments: c?.segments ?? 0,
+        ...(s?.latency[r.id] ? { encodeLatency: { p50: s.latency[r.id]!.p50, p95: s.latency[r.id]!.p95 } } : {}),
       };
     });
     const src = this.#source;
