@@ -5,7 +5,8 @@
 // bitstream ends only that stream.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { StreamRegistry, StreamRefused, MemoryStore, stats } from 'ffnode';
+import { StreamRegistry, StreamRefused, MemoryStore, RtmpServer, attachRtmp, stats } from 'ffnode';
+import { publishWithFfmpeg } from './helpers/rtmp.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
@@ -95,7 +96,7 @@ t.test('admission: beyond maxStreams a publish is refused with ELIMIT; bad paths
   const b = ffmpegSource('live/two', { seconds: 30 });
   await t.rejects(reg.publish(b.source), { name: 'StreamRefused', errorName: 'ELIMIT' });
   b.process.kill('SIGKILL');
-  for (const bad of ['live', 'a/b/c', '../x', 'live/..', 'live/a b', '']) {
+  for (const bad of ['live', 'a/b/c', '../x', 'live/..', 'live/a b', '', 'api/streams']) {
     await t.rejects(reg.publish({ ...a.source, path: bad }), { errorName: 'EINVAL' }, `path ${JSON.stringify(bad)}`);
   }
   await reg.close();
@@ -127,11 +128,52 @@ t.test('isolation: a stream fed garbage fails alone; the other keeps producing s
   t.equal(stats().objects, 0);
 });
 
+t.test('RTMP takeover: with a registry attached, a second ffmpeg publisher takes the path over', async (t) => {
+  const reg = new StreamRegistry({ store: new MemoryStore(), ladder: ['240p'], segmentDuration: 1, preset: 'ultrafast', onConflict: 'takeover' });
+  const rtmp = new RtmpServer();
+  attachRtmp(rtmp, reg);
+  const port = await rtmp.listen(0);
+  const events = [];
+  for (const e of ['publish', 'reconnect', 'unpublish']) reg.on(e, (path, info) => events.push([e, info?.reason ?? info?.protocol]));
+  const first = publishWithFfmpeg(port, 'live/take', { seconds: 30 });
+  await new Promise((resolve) => reg.once('publish', resolve));
+  await new Promise((r) => setTimeout(r, 1500));
+  const second = publishWithFfmpeg(port, 'live/take', { seconds: 2 });
+  const a = await first.done;
+  t.not(a.code, 0, 'the first publisher was disconnected');
+  t.same(events.slice(0, 3), [['publish', 'rtmp'], ['unpublish', 'takeover'], ['reconnect', 'rtmp']], 'taken over, the stream continued');
+  const b = await second.done;
+  t.equal(b.code, 0, `the second publisher ran to its end (${b.stderr.trim()})`);
+  await rtmp.close();
+  await reg.close();
+});
+
+t.test('numbering marks only rise: a stream that numbered nothing does not reset them', async (t) => {
+  const store = new MemoryStore();
+  const reg = new StreamRegistry({ store, ladder: ['240p'], segmentDuration: 1, preset: 'ultrafast', reconnectGrace: 0 });
+  const ended = () => new Promise((resolve) => reg.once('end', resolve));
+  let end = ended();
+  await (await reg.publish(ffmpegSource('live/m', { seconds: 3 }).source)).ended;
+  await end;
+  async function* nothing() { yield Buffer.from('not media at all'); }
+  end = ended();
+  await (await reg.publish({ path: 'live/m', protocol: 'demo', input: nothing(), inputOptions: { format: 'flv' }, close() {} })).ended;
+  await end;
+  const c = ffmpegSource('live/m', { seconds: 30 });
+  await reg.publish(c.source);
+  await new Promise((resolve) => reg.once('segment', resolve));
+  await new Promise((resolve) => reg.once('segment', resolve));
+  const hls = await text(store, 'live/m/v240p/index.m3u8');
+  const first = Number(/seg_(\d+)\.m4s/.exec(hls)?.[1]);
+  t.ok(first >= 3, `the third stream numbers above the first's 3 segments (starts at ${first})`);
+  await reg.close();
+});
+
 t.test('recording: each session copied to a playable file; the presentation finalised as VOD', async (t) => {
   const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'ffnode-rec-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const store = new MemoryStore();
-  const reg = new StreamRegistry({ store, ladder: ['240p'], segmentDuration: 1, preset: 'ultrafast', reconnectGrace: 1, record: { dir } });
+  const reg = new StreamRegistry({ store, ladder: ['240p'], segmentDuration: 1, preset: 'ultrafast', reconnectGrace: 4, record: { dir } });
   const recorded = [];
   reg.on('recorded', (path, r) => recorded.push(r));
   const a = ffmpegSource('live/rec', { seconds: 3 });

@@ -5,7 +5,7 @@ import t from 'tap';
 import http from 'node:http';
 import dgram from 'node:dgram';
 import { spawn } from 'node:child_process';
-import { serve, validateServeOptions } from 'ffnode';
+import { serve, validateServeOptions, StreamRegistry, PullSource, MemoryStore } from 'ffnode';
 import { makeTs, until } from './helpers/ingest-target.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 
@@ -13,6 +13,17 @@ const get = async (url) => {
   const r = await fetch(url);
   return { status: r.status, text: r.status === 200 ? await r.text() : null };
 };
+
+/** An http origin sending `ts` in real time: `parts` parts, one every 500 ms, then the end. */
+const liveOrigin = (ts, parts) => http.createServer(async (req, res) => {
+  res.writeHead(200, { 'content-type': 'video/mp2t' });
+  const part = Math.ceil(ts.length / 188 / parts) * 188;
+  for (let i = 0; i < ts.length && !res.destroyed; i += part) {
+    res.write(ts.subarray(i, i + part));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  res.end();
+});
 
 /** A free UDP port (bound and released). */
 const freeUdpPort = () => new Promise((resolve) => {
@@ -33,16 +44,7 @@ t.test('config: pull and listen entries are checked, URLs included', async (t) =
 
 t.test('a pulled http:// source and a UDP listener go live', async (t) => {
   const ts = await makeTs(6);
-  // Sent in real time (12 parts, one every 500 ms): a live origin.
-  const origin = http.createServer(async (req, res) => {
-    res.writeHead(200, { 'content-type': 'video/mp2t' });
-    const part = Math.ceil(ts.length / 188 / 12) * 188;
-    for (let i = 0; i < ts.length && !res.destroyed; i += part) {
-      res.write(ts.subarray(i, i + part));
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    res.end();
-  });
+  const origin = liveOrigin(ts, 12);
   await new Promise((r) => origin.listen(0, '127.0.0.1', r));
   t.teardown(() => { origin.closeAllConnections(); origin.close(); });
   const udpPort = await freeUdpPort();
@@ -73,6 +75,25 @@ t.test('a pulled http:// source and a UDP listener go live', async (t) => {
   const pl = await get(`${server.url}/live/udp/v240p/index.m3u8`);
   t.match(pl.text, /#EXTINF:/, 'the UDP stream has segments');
   await server.close();
+});
+
+t.test('a pulled source whose origin ends is pulled again and continues the stream', async (t) => {
+  const ts = await makeTs(2);
+  const origin = liveOrigin(ts, 4);
+  await new Promise((r) => origin.listen(0, '127.0.0.1', r));
+  t.teardown(() => { origin.closeAllConnections(); origin.close(); });
+  const reg = new StreamRegistry({ store: new MemoryStore(), ladder: ['240p'], segmentDuration: 1, preset: 'ultrafast', reconnectGrace: 10 });
+  const pull = new PullSource(reg, { path: 'live/again', url: `http://127.0.0.1:${origin.address().port}/cam.ts`, reconnect: { initialDelayMs: 200, maxDelayMs: 400 } });
+  const reconnected = new Promise((resolve) => reg.once('reconnect', (path, info) => resolve(info)));
+  pull.start();
+  let timer;
+  const info = await Promise.race([reconnected, new Promise((r) => { timer = setTimeout(() => r(null), 20000); })]);
+  clearTimeout(timer);
+  t.ok(info, 'the registry saw the pulled source come back');
+  t.equal(info?.protocol, 'pull');
+  t.ok(pull.attempts >= 2, `${pull.attempts} attempts`);
+  pull.stop();
+  await reg.close();
 });
 
 endsWithZeroLive(t);

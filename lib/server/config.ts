@@ -76,7 +76,7 @@ const object = (shape: Shape, required: readonly string[] = []): Check => (v, ke
   for (const k of required) if ((v as Record<string, unknown>)[k] === undefined) throw new ConfigError(`${key}.${k}`, 'is required');
   const out: Record<string, unknown> = {};
   for (const [k, value] of Object.entries(v)) {
-    const check = shape[k];
+    const check = Object.hasOwn(shape, k) ? shape[k] : undefined; // never a prototype's member ('constructor', '__proto__')
     const sub = key ? `${key}.${k}` : k;
     if (!check) throw new ConfigError(sub, `is not a known key (known${key ? ` in ${key}` : ''}: ${Object.keys(shape).join(', ')})`);
     if (value !== undefined) out[k] = check(value, sub);
@@ -89,7 +89,7 @@ const positiveInt = num(1, 2 ** 31 - 1, true);
 
 const rung: Check = (v, key) => {
   if (typeof v === 'string') {
-    if (v !== 'source' && !(v in RUNGS)) throw new ConfigError(key, `is an unknown rung ${JSON.stringify(v)} (known: ${Object.keys(RUNGS).join(', ')}, source)`);
+    if (v !== 'source' && !Object.hasOwn(RUNGS, v)) throw new ConfigError(key, `is an unknown rung ${JSON.stringify(v)} (known: ${Object.keys(RUNGS).join(', ')}, source)`);
     return v === 'source' ? { passthrough: true } : v;
   }
   return object({

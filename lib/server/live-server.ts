@@ -96,6 +96,8 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
     if (registry.listenerCount('error') === 1) process.emitWarning(`ffnode serve: ${String(path)}: ${(e as Error)?.message ?? e}`);
   });
   const rtmp = new RtmpServer(options.rtmp ?? {});
+  // An accept error (EMFILE under load) must cost a connection, not the server.
+  rtmp.on('error', (e: Error) => process.emitWarning(`ffnode serve: RTMP server: ${e.message}`));
   parts.attachRtmp(rtmp, registry);
   const handler = createMinimalHandler({ store, directory: registry, push: parts.createPushHandler(registry) });
   // Node's default requestTimeout (300 s) would cut an HTTP push, a request
@@ -107,6 +109,7 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   try {
     rtmpPort = await rtmp.listen(options.rtmpPort ?? 1935, host);
     httpPort = await listen(server, options.httpPort ?? 8080, host);
+    server.on('error', (e: Error) => process.emitWarning(`ffnode serve: HTTP server: ${e.message}`));
   } catch (e) {
     await Promise.allSettled([rtmp.close(), registry.close()]);
     server.close();

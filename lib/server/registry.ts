@@ -27,6 +27,9 @@ import { parseStreamPath, type IngestSource, type Publication, type PublishTarge
  * registry.on('publish', (path) => console.log('live:', path));
  * attachRtmp(rtmpServer, registry); // or registry.publish(source) from any ingest
  */
+// Paths whose numbering is remembered (most recent kept): bounded whatever paths publishers choose.
+const MAX_MARKS = 10_000;
+
 export class StreamRegistry extends EventEmitter implements PublishTarget, StreamDirectory {
   readonly options: Readonly<RegistryOptions>;
   readonly #streams = new Map<string, LiveStream>();
@@ -59,54 +62,68 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
 
   /** @inheritdoc */
   async publish(source: IngestSource): Promise<Publication> {
-    if (this.#closing) throw new StreamRefused('the server is shutting down', 'ECLOSED');
     let p;
     try {
       p = parseStreamPath(source?.path);
     } catch (e) {
       throw new StreamRefused((e as Error).message, 'EINVAL');
     }
-    let stream = this.#streams.get(p.path);
-    if (stream?.finishing) {
-      await stream.finish('grace'); // an ended stream's removal completes before the path is reused
-      stream = this.#streams.get(p.path);
-    }
-    if (stream?.publishing) {
-      if ((this.options.onConflict ?? 'refuse') === 'refuse') throw new StreamRefused(`${p.path} is already being published (a second publisher is refused; the server's onConflict is 'refuse')`, 'EBUSY');
-      await stream.stopPublisher('takeover', 'another publisher took over this stream');
-      if (stream.publishing) throw new StreamRefused(`${p.path} is already being published`, 'EBUSY'); // a third raced us
-    }
-    const created = !stream;
-    if (!stream) {
+    // '/api/…' is the HTTP API's: a stream there could never be played.
+    if (p.app === 'api') throw new StreamRefused(`the app name 'api' is reserved for the HTTP API (${p.path})`, 'EINVAL');
+    // Every wait below may let the world change (close(), a stream ending or
+    // another publisher): decide again after each one.
+    for (;;) {
+      if (this.#closing) throw new StreamRefused('the server is shutting down', 'ECLOSED');
+      const stream = this.#streams.get(p.path);
+      if (stream?.finishing) {
+        await stream.finish('grace'); // an ended stream's removal completes before the path is reused
+        continue;
+      }
+      if (stream?.publishing) {
+        if ((this.options.onConflict ?? 'refuse') === 'refuse') throw new StreamRefused(`${p.path} is already being published (a second publisher is refused; the server's onConflict is 'refuse')`, 'EBUSY');
+        await stream.stopPublisher('takeover', 'another publisher took over this stream');
+        continue;
+      }
+      if (stream) return stream.attach(source);
       const max = this.options.maxStreams ?? 16;
       if (this.#streams.size >= max) throw new StreamRefused(`the server is at its limit of ${max} live streams (maxStreams)`, 'ELIMIT');
-      stream = this.#create(p);
-    }
-    try {
-      return stream.attach(source);
-    } catch (e) {
-      // Options the session refuses (a TypeError at start): a stream that never ran is not kept.
-      if (created) {
+      const created = this.#create(p);
+      try {
+        return created.attach(source);
+      } catch (e) {
+        // Options the session refuses (a TypeError at start): a stream that never ran is not kept.
         this.#streams.delete(p.path);
-        void stream.presentation.close();
+        void created.presentation.close();
+        throw e;
       }
-      throw e;
     }
   }
 
   #create(p: { app: string; name: string; path: string }): LiveStream {
     const stream = new LiveStream(p, this.options, this.#marks.get(p.path) ?? 0);
     this.#streams.set(p.path, stream);
-    const forward = (event: string) => (arg: unknown) => this.emit(event, p.path, arg);
-    for (const e of ['publish', 'reconnect', 'unpublish', 'segment', 'warning', 'dropped', 'recorded']) stream.on(e, forward(e));
+    // A listener that throws is the caller's bug: reported, never allowed to
+    // break the stream's bookkeeping or reach the session that emitted.
+    const emit = (event: string, arg: unknown): void => {
+      try {
+        this.emit(event, p.path, arg);
+      } catch (e) {
+        process.emitWarning(`ffnode: a StreamRegistry '${event}' listener threw: ${(e as Error)?.message ?? e}`);
+      }
+    };
+    for (const e of ['publish', 'reconnect', 'unpublish', 'segment', 'warning', 'dropped', 'recorded']) stream.on(e, (arg: unknown) => emit(e, arg));
     // A stream's failure is reported, never thrown: 'error' without a listener must not kill the process.
     stream.on('error', (e: unknown) => {
-      if (this.listenerCount('error')) this.emit('error', p.path, e);
+      if (this.listenerCount('error')) emit('error', e);
     });
     stream.on('end', (info: unknown) => {
-      this.#marks.set(p.path, stream.sequenceMark);
+      // The mark only rises: a stream that never numbered anything must not lower it.
+      const mark = Math.max(this.#marks.get(p.path) ?? 0, stream.sequenceMark);
+      this.#marks.delete(p.path); // re-inserted: the most recent paths are the ones kept
+      this.#marks.set(p.path, mark);
+      if (this.#marks.size > MAX_MARKS) this.#marks.delete(this.#marks.keys().next().value!);
       if (this.#streams.get(p.path) === stream) this.#streams.delete(p.path);
-      this.emit('end', p.path, info);
+      emit('end', info);
     });
     return stream;
   }

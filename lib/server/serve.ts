@@ -26,7 +26,7 @@ export type LiveServer = LiveServerOf<StreamRegistry>;
  * const server = await serve({ httpPort: 8080, rtmpPort: 1935, ladder: ['720p', '480p'] });
  * // ffmpeg -re -i in.mp4 -c copy -f flv rtmp://127.0.0.1/live/mine
  * // → http://127.0.0.1:8080/live/mine/master.m3u8
- * server.registry.on('publish', (e) => console.log('publish', e));
+ * server.registry.on('publish', (path, who) => console.log('publish', path, who.protocol));
  * process.once('SIGINT', () => server.close());
  */
 export function serve(options: ServeOptions = {}): Promise<LiveServer> {

@@ -91,15 +91,14 @@ export class LiveStream extends EventEmitter {
   /**
    * Starts a session for `src`: the stream's first, or a returning
    * publisher's (within the grace period it continues the presentation).
+   * A returning publisher's grace keeps running until its session has
+   * started (one more grace period is given to one connected when it ran
+   * out): one that connects but never sends (a listener re-armed, a stalled
+   * socket) cannot keep an ended stream alive.
    */
   attach(src: IngestSource): Publication {
     if (this.#session) throw new Error(`${this.path}: a publisher is already attached`);
-    if (this.#grace) clearTimeout(this.#grace);
-    this.#grace = null;
-    const returning = this.#sessions++ > 0;
-    if (returning) this.reconnects++;
-    this.#source = src;
-    this.#stopReason = null;
+    if (this.#finished) throw new Error(`${this.path}: the stream has ended`);
     const o = this.#opts;
     const session = LiveSession.start(src.input, {
       presentation: this.presentation,
@@ -113,8 +112,13 @@ export class LiveStream extends EventEmitter {
       onPacket: (p: Packet) => this.#onPacket(p),
       ...(o.record ? { onInput: (s: readonly StreamInfo[]) => this.#startRecording(s) } : {}),
     });
+    const returning = this.#sessions++ > 0;
+    if (returning) this.reconnects++;
+    this.#source = src;
+    this.#stopReason = null;
     this.#session = session;
     session.on('started', (info: LiveStartedEvent) => {
+      this.#clearGrace();
       this.#sourceInfo = info.source;
       this.#encoders = info.encoders;
       this.state = 'live';
@@ -127,67 +131,98 @@ export class LiveStream extends EventEmitter {
     let settle!: (v: Awaited<Publication['ended']>) => void;
     const ended = new Promise<Awaited<Publication['ended']>>((r) => (settle = r));
     const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
-    this.#sessionDone = session.done.then(
-      (r: LiveSessionResult) => this.#detach(session, r.continuation, r.reason === 'error' ? asError(r.error) : null, settle),
-      (e: unknown) => this.#detach(session, null, asError(e), settle),
-    );
+    this.#sessionDone = session.done
+      .then(
+        (r: LiveSessionResult) => this.#detach(session, r.continuation, r.reason === 'error' ? asError(r.error) : null, settle),
+        (e: unknown) => this.#detach(session, null, asError(e), settle),
+      )
+      .catch((e: unknown) => {
+        this.emit('error', asError(e)); // never an unhandled rejection
+      });
     this.emit(returning ? 'reconnect' : 'publish', { protocol: src.protocol, remoteAddress: src.remoteAddress ?? null, reconnects: this.reconnects });
     return { path: this.path, ended };
   }
 
   /**
    * Ends the current publisher (kick, takeover, shutdown) and waits until its
-   * session is over. The stream itself stays (grace) unless `finish()` follows.
+   * session is over — including a detach already under way (its recording
+   * closed). The stream itself stays (grace) unless `finish()` follows.
    */
   async stopPublisher(reason: EndReason, message: string): Promise<void> {
     const s = this.#session;
-    if (!s) return;
-    this.#stopReason = reason;
-    this.#source?.close(message);
-    s.stop(message);
+    if (s) {
+      this.#stopReason = reason;
+      this.#source?.close(message);
+      s.stop(message);
+    }
     await this.#sessionDone;
   }
 
   async #detach(session: LiveSession, cont: LiveContinuation | null, error: Error | null, settle: (v: Awaited<Publication['ended']>) => void): Promise<void> {
     if (this.#session !== session) return;
-    this.#session = null;
     if (cont && cont.variants.length) this.#continuation = cont; // a session stopped before its ladder existed leaves none
-    const source = this.#source;
-    this.#source = null;
-    source?.close(error ? `stream error: ${error.message}` : 'session ended');
-    await this.#stopRecording();
     const reason: EndReason = this.#stopReason ?? (error ? 'error' : 'ended');
-    if (error && !this.#stopReason) this.emit('error', error);
-    this.emit('unpublish', { reason, ...(error ? { error } : {}) });
-    settle({ reason, ...(error && !this.#stopReason ? { error } : {}) });
-    if (this.#finished || reason === 'takeover') return;
-    this.state = 'reconnecting';
+    const failed = error !== null && !this.#stopReason;
+    // The ingest closes its publisher when `ended` settles (RTMP, HTTP push); a
+    // pulled source or a listener retries: closing it here would stop that.
+    try {
+      await this.#stopRecording();
+    } finally {
+      this.#session = null;
+      this.#source = null;
+      settle({ reason, ...(failed ? { error: error! } : {}) });
+      if (!this.#finished && reason !== 'takeover') {
+        this.state = 'reconnecting';
+        this.#armGrace();
+      }
+      if (failed) this.emit('error', error);
+      this.emit('unpublish', { reason, ...(error ? { error } : {}) });
+    }
+  }
+
+  // A publisher that returned just before the grace ran out gets one more
+  // grace period to start; one still not sending after that ends with the stream.
+  #armGrace(extension = false): void {
+    this.#clearGrace();
     const grace = this.#opts.reconnectGrace ?? 10;
+    // Kept referenced: a stream's end (finalising its recording) is work the process must still do.
     this.#grace = setTimeout(() => {
       this.#grace = null;
-      if (!this.#session) void this.finish('grace');
-    }, grace * 1000); // kept referenced: a stream's end (finalising its recording) is work the process must still do
+      if (this.state === 'live') return;
+      if (this.#session && !extension) this.#armGrace(true);
+      else void this.finish('grace');
+    }, grace * 1000);
+  }
+
+  #clearGrace(): void {
+    if (this.#grace) clearTimeout(this.#grace);
+    this.#grace = null;
   }
 
   /**
    * Ends the stream: a recording presentation is finalised as VOD
    * (ENDLIST, static MPD); otherwise its manifests are removed at once and its
    * segments once no manifest a player may hold names them (`shutdown`:
-   * everything at once — nobody will serve them).
+   * everything at once — nobody will serve them). A publisher still
+   * connecting when the grace ran out is ended with reason 'ended', so a
+   * pulled source or a listener tries again (as a new stream).
    */
   finish(why: 'grace' | 'shutdown'): Promise<void> {
     this.#finished ??= (async () => {
-      if (this.#grace) clearTimeout(this.#grace);
-      this.#grace = null;
-      await this.stopPublisher('shutdown', why === 'shutdown' ? 'server shutting down' : 'stream ended');
-      if (this.#opts.record) {
-        await this.presentation.end().catch((e: unknown) => this.emit('error', e));
-      } else if (why === 'shutdown') {
-        await this.presentation.close();
-        const store = new PrefixStore(this.#opts.store, this.path);
-        for (const k of await store.list().catch(() => [] as string[])) await store.delete(k).catch(() => {});
-      } else {
-        await this.presentation.remove().catch((e: unknown) => this.emit('error', e));
+      this.#clearGrace();
+      await this.stopPublisher(why === 'shutdown' ? 'shutdown' : 'ended', why === 'shutdown' ? 'server shutting down' : 'stream ended');
+      try {
+        if (this.#opts.record) {
+          await this.presentation.end();
+        } else if (why === 'shutdown') {
+          await this.presentation.close();
+          const store = new PrefixStore(this.#opts.store, this.path);
+          for (const k of await store.list().catch(() => [] as string[])) await store.delete(k).catch(() => {});
+        } else {
+          await this.presentation.remove();
+        }
+      } catch (e) {
+        this.emit('error', e);
       }
       if (this.#opts.record || why === 'shutdown') await this.presentation.close();
       this.state = 'ended';

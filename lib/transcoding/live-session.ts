@@ -130,7 +130,7 @@ export interface LiveSessionResult {
   renditions: RenditionCounters[];
   frames: number;
   startupDropped: number;
-  /** 'ended': the input ended; 'stopped': stop() or the signal; 'error': see `error` (the registry restarts the session) */
+  /** 'ended': the input ended; 'stopped': stop() or the signal; 'error': see `error` (the registry waits for the publisher to return, within its reconnect grace) */
   reason: 'ended' | 'stopped' | 'error';
   error?: unknown;
   stats: LiveSessionStats;
@@ -277,7 +277,7 @@ export class LiveSession extends EventEmitter {
       await set.package(timeOffset);
       set.start((e) => {
         failure ??= e;
-        void dec?.close();
+        void dec?.close().catch(() => {});
       });
       const renditions = set;
 
@@ -367,6 +367,15 @@ export class LiveSession extends EventEmitter {
       let caughtUp = false;
       const paced = 250 / sourceFps; // ms: a read that waits this long waited for the source
       try {
+        // consume() frees the frame it is given; if it throws, the rest of the batch is freed here.
+        const consumeAll = async (frames: Frame[], stream: number): Promise<void> => {
+          let i = 0;
+          try {
+            for (; i < frames.length; i++) await consume(frames[i]!, stream);
+          } finally {
+            for (i++; i < frames.length; i++) frames[i]!.free();
+          }
+        };
         const packets = dec.packets();
         for (;;) {
           const asked = performance.now();
@@ -376,7 +385,7 @@ export class LiveSession extends EventEmitter {
           if (mediaTime >= segmentDuration && performance.now() - asked >= paced) caughtUp = true;
           try {
             if (o.onPacket) await o.onPacket(p);
-            if (p.streamIndex === src.index || p.streamIndex === audioIndex) for (const f of await dec.decodePacket(p)) await consume(f, p.streamIndex);
+            if (p.streamIndex === src.index || p.streamIndex === audioIndex) await consumeAll(await dec.decodePacket(p), p.streamIndex);
           } finally {
             p.free();
           }
@@ -387,8 +396,8 @@ export class LiveSession extends EventEmitter {
           }
         }
         if (!failure && !this.#stop.signal.aborted) {
-          for (const f of await dec.flush(src.index)) await consume(f, src.index);
-          if (audioIndex >= 0) for (const f of await dec.flush(audioIndex)) await consume(f, audioIndex);
+          await consumeAll(await dec.flush(src.index), src.index);
+          if (audioIndex >= 0) await consumeAll(await dec.flush(audioIndex), audioIndex);
         }
       } catch (e) {
         // A stop closes the input under a pending read: that is the stop, not a failure.

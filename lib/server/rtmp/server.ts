@@ -115,7 +115,9 @@ export class RtmpServer extends EventEmitter {
   }
 
   private async gate(conn: RtmpConnection, req: PublishRequest): Promise<string | undefined> {
-    if (this.live.has(req.path)) return `${req.path} is already being published`;
+    // With publish gates (a registry attached), the gate decides about a live
+    // path — refuse or take over (its onConflict); alone, the server refuses.
+    if (!this.gates.length && this.live.has(req.path)) return `${req.path} is already being published`;
     this.live.set(req.path, conn); // reserve while the caller's gate decides
     let reason: string | void | undefined;
     try {
