@@ -138,7 +138,9 @@ t.test('RTMP takeover: with a registry attached, a second ffmpeg publisher takes
   const first = publishWithFfmpeg(port, 'live/take', { seconds: 30 });
   await new Promise((resolve) => reg.once('publish', resolve));
   await new Promise((r) => setTimeout(r, 1500));
+  const reconnected = new Promise((resolve) => reg.once('reconnect', resolve));
   const second = publishWithFfmpeg(port, 'live/take', { seconds: 2 });
+  await reconnected;
   const a = await first.done;
   t.not(a.code, 0, 'the first publisher was disconnected');
   t.same(events.slice(0, 3), [['publish', 'rtmp'], ['unpublish', 'takeover'], ['reconnect', 'rtmp']], 'taken over, the stream continued');
