@@ -478,7 +478,10 @@ const PAGE_SCRIPT = () => {
     let forcedSwitch = null;
     try {
       (a.kind === 'hls' ? startHls : startDash)(a);
-      v.play().catch((e) => err({ fatal: false, source: 'video', type: 'play', message: String(e) }));
+      // dash.js starts playback itself (initialize(..., autoplay)): a play()
+      // here would fire the video's 'play' before dash.js listens for it, so
+      // its PLAYBACK_STARTED never comes and a live MPD is never refreshed.
+      if (a.kind === 'hls') v.play().catch((e) => err({ fatal: false, source: 'video', type: 'play', message: String(e) }));
       // A pinned start level must be on screen before the switch: dash.js has
       // already requested its first segment at its own pick when the pin is set,
       // so under load the pin can show only after switchAt.
