@@ -70,8 +70,11 @@ export type { AttachRtmpOptions, PushHandlerOptions, PushBodyOptions, PushBodyEn
 export { serve } from './server/serve.js';
 export type { ServeOptions, LiveServer } from './server/serve.js';
 export { validateServeOptions, loadServeConfig, ConfigError } from './server/config.js';
-export { createMinimalHandler } from './server/http/minimal.js';
-export type { MinimalHandlerOptions } from './server/http/minimal.js';
+export { createHandler } from './server/http/handler.js';
+export type { HandlerOptions, HandlerSource, RequestHandler, Next, CorsOrigins, TokenOptions } from './server/http/types.js';
+export { ViewerTracker } from './server/viewers.js';
+export { LiveMetrics } from './server/metrics.js';
+export type { PublishContext, PublishAuthOptions } from './server/options.js';
 export { resolveRequestPath } from './server/http/request-path.js';
 export { StreamRegistry } from './server/registry.js';
 export type { RegistryOptions } from './server/options.js';

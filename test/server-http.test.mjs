@@ -1,11 +1,12 @@
-// The live server's minimal HTTP face over a real MemoryStore and a tiny
+// The live server's HTTP face (createHandler) over a real MemoryStore and a tiny
 // StreamDirectory: content types, cache headers, 404/405, HEAD, the API, and
 // path escapes refused. (Imports dist modules directly: they need neither the
 // native addon nor the registry.)
 import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
-import { createMinimalHandler } from '../dist/server/http/minimal.js';
+import { EventEmitter } from 'node:events';
+import { createHandler } from '../dist/server/http/handler.js';
 import { resolveRequestPath } from '../dist/server/http/request-path.js';
 import { MemoryStore } from '../dist/delivery/memory-store.js';
 
@@ -15,7 +16,7 @@ const snapshot = (path) => {
     source: null, ingestBitrate: 0, speed: 1, renditions: [], reconnects: 0, manifests: { hls: `/${path}/master.m3u8`, dash: `/${path}/manifest.mpd` }, recording: null };
 };
 const streams = [snapshot('live/cam1'), snapshot('live/cam2')];
-const directory = { list: () => streams, get: (p) => streams.find((s) => s.path === p), kick: async () => false };
+const directory = Object.assign(new EventEmitter(), { list: () => streams, get: (p) => streams.find((s) => s.path === p), kick: async () => false, publish: async () => { throw new Error('no publishing here'); } });
 
 const store = new MemoryStore();
 const files = {
@@ -36,7 +37,7 @@ const push = (req, res) => {
   res.writeHead(201).end();
   return true;
 };
-const server = http.createServer(createMinimalHandler({ store, directory, push }));
+const server = http.createServer(createHandler({ store, registry: directory, push }, { playerPage: false }));
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const base = `http://127.0.0.1:${server.address().port}`;
 t.teardown(() => new Promise((r) => server.close(r)));
@@ -92,19 +93,19 @@ t.test('404: absent keys, unknown paths and types', async (t) => {
 });
 
 t.test('methods: 405 with Allow; PUT/POST go to push first', async (t) => {
-  for (const method of ['DELETE', 'PATCH', 'OPTIONS', 'PUT', 'POST']) {
+  for (const method of ['DELETE', 'PATCH', 'PUT', 'POST']) {
     const r = await fetch(`${base}/live/cam1/master.m3u8`, { method, ...(method === 'PUT' || method === 'POST' ? { body: 'x' } : {}) });
     t.equal(r.status, 405, method);
-    t.equal(r.headers.get('allow'), 'GET, HEAD');
+    t.equal(r.headers.get('allow'), 'GET, HEAD, OPTIONS');
     await r.arrayBuffer();
   }
   const r = await fetch(`${base}/ingest/live/cam9`, { method: 'PUT', body: 'ts' });
   t.equal(r.status, 201, 'push handled its own request');
   t.same(pushed, ['PUT /ingest/live/cam9']);
-  const none = http.createServer(createMinimalHandler({ store, directory }));
+  const none = http.createServer(createHandler({ store, registry: directory }, { playerPage: false, push: false }));
   await new Promise((res) => none.listen(0, '127.0.0.1', res));
   const n = await fetch(`http://127.0.0.1:${none.address().port}/live/cam1`, { method: 'POST', body: 'x' });
-  t.equal(n.status, 405, 'no push handler: 405');
+  t.equal(n.status, 404, 'no push handler: not a path it owns');
   await new Promise((res) => none.close(res));
 });
 

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { RtmpServerOptions } from './rtmp/server.js';
-import type { RegistryOptions } from './options.js';
+import type { PublishAuthOptions, RegistryOptions } from './options.js';
+import type { CorsOrigins } from './http/types.js';
 import { RUNGS } from '../transcoding/ladder.js';
 import { checkPullUrl, type PullSourceOptions } from './ingest/pull.js';
 import { checkListenerUrl, type ListenerSourceOptions } from './ingest/listener.js';
@@ -33,6 +34,30 @@ export interface ServeOptions extends Omit<RegistryOptions, 'store'> {
   pull?: PullSourceOptions[];
   /** SRT/UDP listener URLs, each feeding one stream path */
   listen?: ListenerSourceOptions[];
+  /** publish and playback authorisation (docs/server/auth.md) */
+  auth?: PublishAuthOptions & {
+    /** every request under `/<app>/<name>/` must be signed (`?exp=…&sig=…`); two secrets during a rotation */
+    playbackSecret?: string | readonly string[];
+  };
+  /** the HTTP face (docs/delivery/http.md) */
+  http?: {
+    /** CORS origins: media (default '*'), API and metrics (default none) */
+    cors?: { media?: CorsOrigins; api?: CorsOrigins };
+    /** gzip/brotli for manifests and JSON when asked (default true) */
+    compression?: boolean;
+    /** the player page at `/` (default true) */
+    playerPage?: boolean;
+  };
+  /**
+   * the JSON API (and `/metrics`): a bearer token, and optionally its own
+   * listener (`host`/`port`) so it is not reachable where players are;
+   * false: not served (docs/server/api.md)
+   */
+  api?: false | { token?: string | readonly string[]; host?: string; port?: number };
+  /** Prometheus metrics at `/metrics` (default on; its own token, else the API's); false: not served */
+  metrics?: false | { token?: string | readonly string[] };
+  /** publish the built-in demo source (a live test pattern with a clock and a tone) at `live/demo`, or at `path` */
+  demo?: boolean | { path?: string };
 }
 
 /** A configuration value that is not acceptable; `key` names it as the user wrote it. */
@@ -118,6 +143,22 @@ const list = (check: Check): Check => (v, key) => {
   return v.map((x, i) => check(x, `${key}[${i}]`));
 };
 
+const secret = (minLength: number): Check => (v, key) => {
+  const one = (x: unknown, k: string): string => {
+    if (typeof x !== 'string' || x.length < minLength) throw new ConfigError(k, `must be a string of at least ${minLength} characters, got ${typeof x === 'string' ? `${x.length} characters` : describe(x)}`);
+    return x;
+  };
+  if (!Array.isArray(v)) return one(v, key);
+  if (v.length < 1 || v.length > 2) throw new ConfigError(key, `must be one secret or a list of two (during a rotation), got ${v.length}`);
+  return v.map((x, i) => one(x, `${key}[${i}]`));
+};
+const origins: Check = (v, key) => {
+  if (v === false || v === '*') return v;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !/^https?:\/\/[^/\s]+$/.test(x)))
+    throw new ConfigError(key, `must be '*', false or a list of origins like "https://example.com", got ${describe(v)}`);
+  return v;
+};
+
 const SERVE_SHAPE: Shape = {
   host: str,
   httpPort: port,
@@ -143,6 +184,11 @@ const SERVE_SHAPE: Shape = {
   }),
   pull: list(source({ hls: bool }, (url, o) => checkPullUrl(url, o.hls === true))),
   listen: list(source({}, (url) => checkListenerUrl(url))),
+  auth: object({ publishSecret: secret(16), playbackSecret: secret(16) }),
+  http: object({ cors: object({ media: origins, api: origins }), compression: bool, playerPage: bool }),
+  api: falseOr(object({ token: secret(16), host: str, port })),
+  metrics: falseOr(object({ token: secret(16) })),
+  demo: (v, key) => (typeof v === 'boolean' ? v : object({ path: str })(v, key)),
 };
 
 /**
@@ -192,6 +238,16 @@ export function loadServeConfig(file: string): ServeOptions {
 export const ENV_OVERRIDES = { FFNODE_HOST: 'host', FFNODE_HTTP_PORT: 'httpPort', FFNODE_RTMP_PORT: 'rtmpPort' } as const;
 
 /**
+ * Secrets from the environment (so they stay out of files and process
+ * lists): each is one secret, or two separated by a comma during a rotation.
+ */
+export const ENV_SECRETS = {
+  FFNODE_PUBLISH_SECRET: ['auth', 'publishSecret'],
+  FFNODE_PLAYBACK_SECRET: ['auth', 'playbackSecret'],
+  FFNODE_API_TOKEN: ['api', 'token'],
+} as const;
+
+/**
  * Parses a string given on the command line or in the environment as the
  * named option's value: numbers for numeric keys (strictly decimal), the
  * string itself otherwise. `name` (a flag or variable) is what errors report.
@@ -232,6 +288,15 @@ export function resolveServeOptions(layers: {
   for (const [name, key] of Object.entries(ENV_OVERRIDES)) {
     const text = layers.env?.[name];
     if (text !== undefined && text !== '') out[key] = optionFromText(key, text, name);
+  }
+  for (const [name, [section, key]] of Object.entries(ENV_SECRETS)) {
+    const text = layers.env?.[name];
+    if (text === undefined || text === '') continue;
+    const parts = text.split(',');
+    const value = secret(16)(parts.length === 1 ? parts[0] : parts, name);
+    const current = out[section];
+    if (current === false) throw new ConfigError(name, `is set but the configuration turns ${section} off`);
+    out[section] = { ...(current as object | undefined), [key]: value };
   }
   for (const [key, text] of Object.entries(layers.flags ?? {})) {
     if (text === undefined) continue;

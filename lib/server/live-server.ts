@@ -1,7 +1,7 @@
 /**
  * How `serve()` puts the live server together: a store, the registry, an
- * RTMP server feeding it, and an HTTP server with the minimal handler and
- * the push ingest. The parts that build the registry and connect ingests
+ * RTMP server feeding it, and an HTTP server with createHandler() (media,
+ * player page, API, metrics, push). The parts that build the registry and connect ingests
  * are passed in (lib/server/serve.ts passes the real ones), so this wiring
  * and its shutdown can be tested with stand-ins.
  */
@@ -14,7 +14,10 @@ import { FileStore } from '../delivery/fs-store.js';
 import { MemoryStore } from '../delivery/memory-store.js';
 import type { SegmentStore } from '../delivery/types.js';
 import type { ServeOptions } from './config.js';
-import { createMinimalHandler } from './http/minimal.js';
+import { createHandler } from './http/handler.js';
+import type { HandlerOptions } from './http/types.js';
+import { LiveMetrics } from './metrics.js';
+import { ViewerTracker } from './viewers.js';
 import type { RegistryOptions } from './options.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { PublishTarget, StreamDirectory } from './types.js';
@@ -37,13 +40,23 @@ export interface LiveServerOf<R extends LiveRegistry> {
   registry: R;
   rtmp: RtmpServer;
   http: http.Server;
+  /** the API's own listener, when `api.port` was given (the API and /metrics are then only there) */
+  admin: http.Server | null;
   store: SegmentStore;
+  /** viewer counts, shared by every handler made from this server */
+  viewers: ViewerTracker;
+  /** the server's Prometheus metrics, shared by every handler made from this server */
+  metrics: LiveMetrics;
+  /** what `createHandler(server)` defaults to: the CORS, tokens and playback secret this server was started with */
+  handlerOptions: HandlerOptions;
   /** the bound HTTP port (the real one when 0 was asked for) */
   httpPort: number;
   /** the bound RTMP port */
   rtmpPort: number;
   /** base URL of the HTTP server, e.g. `http://127.0.0.1:8080` */
   url: string;
+  /** base URL of the API listener when it has its own (`api.port`), else null */
+  adminUrl: string | null;
   /** RTMP base URL publishers append `/<app>/<name>` to, e.g. `rtmp://127.0.0.1:1935` */
   rtmpUrl: string;
   /**
@@ -66,8 +79,23 @@ export function urlHost(host: string): string {
 }
 
 function registryOptions(options: ServeOptions, store: SegmentStore): RegistryOptions {
-  const { host: _h, httpPort: _hp, rtmpPort: _rp, store: _s, rtmp: _r, pull: _p, listen: _l, ...rest } = options;
-  return { ...rest, store };
+  const { host: _h, httpPort: _hp, rtmpPort: _rp, store: _s, rtmp: _r, pull: _p, listen: _l, http: _http, api: _a, metrics: _m, demo: _d, auth, ...rest } = options;
+  const { playbackSecret: _ps, ...publishAuth } = auth ?? {};
+  return { ...rest, store, ...(auth ? { auth: publishAuth } : {}) };
+}
+
+/** The handler options a server's options imply. */
+function handlerOptionsOf(options: ServeOptions): HandlerOptions {
+  const api = options.api;
+  const metricsToken = options.metrics === false ? undefined : (options.metrics?.token ?? (api ? api.token : undefined));
+  return {
+    ...(options.http?.cors ? { cors: options.http.cors } : {}),
+    ...(options.http?.compression !== undefined ? { compression: options.http.compression } : {}),
+    ...(options.http?.playerPage !== undefined ? { playerPage: options.http.playerPage } : {}),
+    api: api === false ? false : { ...(api?.token !== undefined ? { token: api.token } : {}) },
+    metrics: options.metrics === false ? false : { ...(metricsToken !== undefined ? { token: metricsToken } : {}) },
+    ...(options.auth?.playbackSecret !== undefined ? { playbackSecret: options.auth.playbackSecret } : {}),
+  };
 }
 
 const listen = (server: http.Server, port: number, host: string): Promise<number> =>
@@ -99,20 +127,36 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   // An accept error (EMFILE under load) must cost a connection, not the server.
   rtmp.on('error', (e: Error) => process.emitWarning(`ffnode serve: RTMP server: ${e.message}`));
   parts.attachRtmp(rtmp, registry);
-  const handler = createMinimalHandler({ store, directory: registry, push: parts.createPushHandler(registry) });
+  const viewers = new ViewerTracker();
+  const metrics = new LiveMetrics({ registry, viewers });
+  const handlerOptions = handlerOptionsOf(options);
+  const source = { store, registry, viewers, metrics, handlerOptions, push: parts.createPushHandler(registry) };
+  // With its own listener the API (and /metrics) is served only there.
+  const separateApi = options.api !== false && options.api?.port !== undefined;
+  const handler = createHandler(source, separateApi ? { api: false, metrics: false } : {});
   // Node's default requestTimeout (300 s) would cut an HTTP push, a request
   // body that lasts as long as the stream; headersTimeout still bounds the headers.
   const server = http.createServer({ requestTimeout: 0 }, handler);
+  const admin = separateApi ? http.createServer(createHandler(source, { playerPage: false, push: false })) : null;
 
   let rtmpPort: number;
   let httpPort: number;
+  let adminUrl: string | null = null;
   try {
     rtmpPort = await rtmp.listen(options.rtmpPort ?? 1935, host);
     httpPort = await listen(server, options.httpPort ?? 8080, host);
     server.on('error', (e: Error) => process.emitWarning(`ffnode serve: HTTP server: ${e.message}`));
+    if (admin && options.api) {
+      const adminHost = options.api.host ?? host;
+      const adminPort = await listen(admin, options.api.port!, adminHost);
+      admin.on('error', (e: Error) => process.emitWarning(`ffnode serve: API server: ${e.message}`));
+      adminUrl = `http://${urlHost(adminHost)}:${adminPort}`;
+    }
   } catch (e) {
     await Promise.allSettled([rtmp.close(), registry.close()]);
     server.close();
+    admin?.close();
+    metrics.close();
     throw e;
   }
 
@@ -132,6 +176,8 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
     for (const s of sources) s.stop();
     server.close(); // stop accepting; idle keep-alive sockets go now, busy ones after the registry
     server.closeIdleConnections();
+    admin?.close();
+    admin?.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`the streams did not end within ${CLOSE_TIMEOUT_MS / 1000} s`)), CLOSE_TIMEOUT_MS);
@@ -141,13 +187,16 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
     } finally {
       clearTimeout(timer);
       server.closeAllConnections();
+      admin?.closeAllConnections();
+      metrics.close();
     }
   };
 
   const h = urlHost(host);
   return {
-    registry, rtmp, http: server, store, httpPort, rtmpPort,
+    registry, rtmp, http: server, admin, store, viewers, metrics, handlerOptions, httpPort, rtmpPort,
     url: `http://${h}:${httpPort}`,
+    adminUrl,
     rtmpUrl: `rtmp://${h}:${rtmpPort}`,
     close: () => (closing ??= shutdown()),
   };

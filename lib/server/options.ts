@@ -5,6 +5,32 @@
 import type { SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { AudioOptions } from '../transcoding/audio-rendition.js';
 import type { VariantSpec } from '../transcoding/ladder.js';
+import type { IngestProtocol } from './types.js';
+
+/** What a publish authorisation decides on. */
+export interface PublishContext {
+  /** `<app>/<name>` */
+  path: string;
+  app: string;
+  name: string;
+  protocol: IngestProtocol;
+  remoteAddress: string | null;
+  /** the query the publisher sent (RTMP stream name or push URL), parsed */
+  query: URLSearchParams;
+}
+
+/** Who may publish: a signed stream name, or the operator's own decision. */
+export interface PublishAuthOptions {
+  /**
+   * publishers of peer-facing ingests (RTMP, HTTP push) must present
+   * `?exp=<unix seconds>&sig=<base64url(HMAC-SHA256(secret, "/<app>/<name>:" + exp))>`;
+   * two secrets may be active during a rotation. Sources the operator
+   * configured (pull, listen, demo) are not asked.
+   */
+  publishSecret?: string | readonly string[];
+  /** replaces the signature check: resolve true to admit the publisher, false to refuse it (EAUTH) */
+  authorizePublish?(ctx: PublishContext): boolean | Promise<boolean>;
+}
 
 export interface RegistryOptions {
   /** where every stream's presentation lives, each under `<app>/<name>/` */
@@ -37,4 +63,6 @@ export interface RegistryOptions {
   record?: { dir: string; format?: 'mp4' | 'mkv' } | false;
   /** DASH UTCTiming element (default: urn:mpeg:dash:utc:direct:2014) */
   utcTiming?: { schemeIdUri: string; value: string };
+  /** publish authorisation (default: anyone may publish) */
+  auth?: PublishAuthOptions;
 }

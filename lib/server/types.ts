@@ -24,6 +24,11 @@ export interface IngestSource {
   remoteAddress?: string;
   /** what Decoder.open() reads: a byte stream, or a URL/listener address */
   input: string | ByteSource;
+  /**
+   * the query the publisher sent with its stream path (RTMP stream name
+   * `mine?exp=…&sig=…`, HTTP push URL), without the '?': publish auth reads it
+   */
+  query?: string;
   /** demuxer hints and AVOptions for the input (e.g. `{ format: 'flv' }`) */
   inputOptions?: Omit<DecoderOptions, 'signal'>;
   /** ends the publisher (kick, takeover, shutdown); idempotent */
