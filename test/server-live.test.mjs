@@ -71,7 +71,7 @@ t.test('ports 0, URLs, the registry options and the parts wired together', async
   t.same(await (await fetch(`${server.url}/api/health`)).json(), { ok: true, streams: 0 });
   t.equal(server.http.requestTimeout, 0, 'a push request body may last as long as its stream');
   t.equal((await fetch(`${server.url}/live/pushed`, { method: 'PUT', body: 'x' })).status, 204, 'PUT goes to the push handler');
-  t.equal((await fetch(`${server.url}/live/other`, { method: 'PUT', body: 'x' })).status, 404, 'a PUT the push handler declines is not the handler''s');
+  t.equal((await fetch(`${server.url}/live/other`, { method: 'PUT', body: 'x' })).status, 404, 'a PUT the push handler declines is not the handler\'s');
   await server.close();
   t.equal(reg.closed, 1);
 });
