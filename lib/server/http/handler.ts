@@ -17,7 +17,7 @@ import { createPlaybackAuth } from '../auth/playback.js';
 import { createPushHandler } from '../ingest/http-push.js';
 import type { LiveMetrics, RequestRoute } from '../metrics.js';
 import { createApiRoute } from './api.js';
-import { preflight } from './cors.js';
+import { applyCors, preflight } from './cors.js';
 import { createMediaRoute, isMediaPath } from './media.js';
 import { mediaTypeOf } from './media-types.js';
 import { createMetricsRoute } from './metrics-route.js';
@@ -58,10 +58,8 @@ export function createHandler(source: HandlerSource, options: HandlerOptions = {
 
   const mediaCors = o.cors?.media ?? '*';
   const apiCors = o.cors?.api ?? false;
-  const media = createMediaRoute({
-    store, cors: mediaCors, compression: o.compression ?? true, viewers,
-    ...(o.playbackSecret !== undefined ? { playback: createPlaybackAuth(o.playbackSecret) } : {}),
-  });
+  const media = createMediaRoute({ store, cors: mediaCors, compression: o.compression ?? true, viewers });
+  const playback = o.playbackSecret !== undefined ? createPlaybackAuth(o.playbackSecret) : undefined;
   const api = registry && o.api !== false ? createApiRoute({ directory: registry, viewers, cors: apiCors, ...(o.api?.token !== undefined ? { token: o.api.token } : {}) }) : undefined;
   const metricsRoute = metrics && o.metrics !== false ? createMetricsRoute({ metrics, cors: apiCors, ...(o.metrics?.token !== undefined ? { token: o.metrics.token } : {}) }) : undefined;
   const player = registry && o.playerPage !== false ? createPlayerRoute(api ? { apiBase: 'api' } : {}) : undefined;
@@ -110,7 +108,18 @@ export function createHandler(source: HandlerSource, options: HandlerOptions = {
       route = mediaTypeOf(p.path)!.kind;
       if (method === 'OPTIONS') return preflight(req, res, mediaCors, MEDIA_METHODS);
       if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(req, res, MEDIA_METHODS);
-      return void media(req, res, p, query).catch(fail);
+      let carry = '';
+      if (playback) {
+        // every file under /<app>/<name>/ needs that stream's token; the
+        // token then rides along in every URI the manifests name
+        const verdict = playback.check(`${p.segments[0]}/${p.segments[1]}`, query);
+        if (!verdict.ok) {
+          applyCors(req, res, mediaCors);
+          return sendText(req, res, 403, `forbidden: ${verdict.reason}`);
+        }
+        carry = verdict.carry;
+      }
+      return void media(req, res, p, query, carry).catch(fail);
     }
     if (player && (p.segments.length === 0 || first === 'player')) {
       route = 'player';

@@ -7,7 +7,7 @@ import type { SegmentStore } from '../../delivery/types.js';
 import { checkKey } from '../../delivery/store-key.js';
 import { parseStreamPath } from '../types.js';
 import type { ViewerTracker } from '../viewers.js';
-import type { PlaybackAuth } from '../auth/playback.js';
+import { carryToken } from '../auth/playback.js';
 import { applyCors } from './cors.js';
 import { mediaTypeOf } from './media-types.js';
 import type { RoutedPath } from './request-path.js';
@@ -19,13 +19,15 @@ export interface MediaRouteOptions {
   store: SegmentStore;
   cors: CorsOrigins;
   compression: boolean;
-  /** signed playback; absent: open */
-  playback?: PlaybackAuth;
   viewers?: ViewerTracker;
 }
 
-/** A media route: serves `p` (a store key) or answers 404/403. */
-export type MediaRoute = (req: IncomingMessage, res: ServerResponse, p: RoutedPath, query: URLSearchParams) => Promise<void>;
+/**
+ * A media route: serves `p` (a store key) or answers 404. `carry` (a
+ * playback token's query text, '' for none) is appended to every URI in a
+ * playlist or MPD it serves; the handler has already checked it.
+ */
+export type MediaRoute = (req: IncomingMessage, res: ServerResponse, p: RoutedPath, query: URLSearchParams, carry: string) => Promise<void>;
 
 /**
  * True when `p` is a media path this route owns: `<app>/<name>/…` ending in
@@ -53,7 +55,7 @@ const IMMUTABLE = 'max-age=31536000, immutable';
  * const media = createMediaRoute({ store, cors: '*', compression: true });
  */
 export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
-  return async (req, res, p) => {
+  return async (req, res, p, _query, carry) => {
     const key = p.segments.join('/');
     const type = mediaTypeOf(key)!;
     applyCors(req, res, o.cors);
@@ -70,6 +72,7 @@ export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
       throw e;
     }
     if (!data) return sendText(req, res, 404, 'not found');
+    if (carry && (type.kind === 'playlist' || type.kind === 'mpd')) data = Buffer.from(carryToken(data.toString('utf8'), type.kind, carry), 'utf8');
     const cache = type.kind === 'init' || type.kind === 'segment' ? IMMUTABLE : 'no-cache';
     sendBody(req, res, 200, type.contentType, data, { 'Cache-Control': cache });
   };
