@@ -116,3 +116,43 @@ t.test('ffnode serve: --help lists every flag; config mistakes exit 2 with one l
     t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   }
 });
+
+t.test('HTTP face keys: auth, http, api, metrics, demo', async (t) => {
+  const s16 = 'sixteen-chars-ok';
+  const full = {
+    auth: { publishSecret: s16, playbackSecret: [s16, `${s16}-old`] },
+    http: { cors: { media: '*', api: ['https://ops.example', 'http://127.0.0.1:3000'] }, compression: false, playerPage: true },
+    api: { token: s16, host: '127.0.0.1', port: 9090 },
+    metrics: { token: s16 },
+    demo: { path: 'live/test' },
+  };
+  t.same(validateServeOptions(full), full);
+  t.same(validateServeOptions({ api: false, metrics: false, demo: true, http: { cors: { media: false } } }), { api: false, metrics: false, demo: true, http: { cors: { media: false } } });
+  const cases = [
+    [{ auth: { publishSecret: 'short' } }, /^auth\.publishSecret must be a string of at least 16 characters, got 5 characters$/],
+    [{ auth: { playbackSecret: [s16, s16, s16] } }, /^auth\.playbackSecret must be one secret or a list of two \(during a rotation\), got 3$/],
+    [{ auth: { playbackSecret: [s16, 7] } }, /^auth\.playbackSecret\[1\] must be a string of at least 16 characters, got 7$/],
+    [{ auth: { authorizePublish: 'x' } }, /^auth\.authorizePublish is not a known key/],
+    [{ http: { cors: { media: 'https://a.example' } } }, /^http\.cors\.media must be '\*', false or a list of origins/],
+    [{ http: { cors: { api: ['https://a.example/path'] } } }, /^http\.cors\.api must be '\*', false or a list of origins/],
+    [{ api: { port: 99999 } }, /^api\.port must be an integer from 0 to 65535/],
+    [{ api: true }, /^api must be an object, got true$/],
+    [{ metrics: { token: '' } }, /^metrics\.token must be a string of at least 16 characters/],
+    [{ demo: 'yes' }, /^demo must be an object, got "yes"$/],
+    [{ demo: { path: '' } }, /^demo\.path must be a non-empty string/],
+  ];
+  for (const [value, re] of cases) t.throws(() => validateServeOptions(value), re, JSON.stringify(value));
+});
+
+t.test('secrets from the environment: one, or two during a rotation; never through flags', async (t) => {
+  const a = 'publish-secret-aaaa';
+  const b = 'publish-secret-bbbb';
+  t.same(resolveServeOptions({ env: { FFNODE_PUBLISH_SECRET: a, FFNODE_PLAYBACK_SECRET: `${a},${b}`, FFNODE_API_TOKEN: b } }),
+    { auth: { publishSecret: a, playbackSecret: [a, b] }, api: { token: b } });
+  const file = write('secrets.json', { auth: { publishSecret: b }, api: { port: 9090 } });
+  t.same(resolveServeOptions({ file, env: { FFNODE_PUBLISH_SECRET: a, FFNODE_API_TOKEN: a } }),
+    { auth: { publishSecret: a }, api: { port: 9090, token: a } }, 'the environment overrides the file, keeping the other keys');
+  t.throws(() => resolveServeOptions({ env: { FFNODE_API_TOKEN: 'short' } }), /^FFNODE_API_TOKEN must be a string of at least 16 characters, got 5 characters$/);
+  t.throws(() => resolveServeOptions({ env: { FFNODE_PUBLISH_SECRET: `${a},${a},${a}` } }), /^FFNODE_PUBLISH_SECRET must be one secret or a list of two/);
+  t.throws(() => resolveServeOptions({ file: write('off.json', { api: false }), env: { FFNODE_API_TOKEN: a } }), /^FFNODE_API_TOKEN is set but the configuration turns api off$/);
+});
