@@ -44,7 +44,7 @@ export { KeyframeGrid, gridTolerance, reachesGridPoint } from './transcoding/gri
 export { SourceTimeline, DISCONTINUOUS_FORMATS } from './transcoding/timeline.js';
 export type { Discontinuity } from './transcoding/timeline.js';
 export type { AudioOptions } from './transcoding/audio-rendition.js';
-export type { Rendition, MediaSegment, SegmentStore, PresentationMode, PresentationOptions, SegmentFormat } from './delivery/types.js';
+export type { Rendition, MediaSegment, SegmentStore, StoredObject, ByteRange, PresentationMode, PresentationOptions, SegmentFormat } from './delivery/types.js';
 export { Presentation, MASTER_KEY, MPD_KEY, playlistKey, initKey, segmentKey } from './delivery/presentation.js';
 export { MemoryStore } from './delivery/memory-store.js';
 export { FileStore } from './delivery/fs-store.js';

@@ -4,15 +4,21 @@
  * server or CDN origin may read a playlist while it is being replaced: a
  * half-written playlist makes players stall or drop the stream.
  */
+import { createHash } from 'node:crypto';
 import { promises as fsp, constants as fsc } from 'node:fs';
-import type { Dirent, Stats } from 'node:fs';
+import type { BigIntStats, Dirent, Stats } from 'node:fs';
 import * as path from 'node:path';
 import { FFmpegError } from '../errors.js';
 import { checkKey, checkPrefix } from './store-key.js';
-import type { SegmentStore } from './types.js';
+import type { ByteRange, SegmentStore, StoredObject } from './types.js';
 
 /** AVERROR(ELOOP): what opening a symlink with O_NOFOLLOW reports. */
 const ELOOP = -40;
+
+// Reads never follow a link at the key, and never block on a FIFO planted
+// there (O_NONBLOCK: open returns at once; fstat then says it is no file).
+// O_NONBLOCK is undefined on Windows, where `| undefined` leaves the flags as they are.
+const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | (fsc.O_NONBLOCK ?? 0);
 
 /**
  * FileStore behaviour.
@@ -106,27 +112,80 @@ export class FileStore implements SegmentStore {
     if (this.#fsync) await syncDir(dir);
   }
 
-  /** The file's bytes, or null when it does not exist. */
+  /** The file's bytes, or null when it does not exist (or is no regular file). */
   async get(key: string): Promise<Buffer | null> {
-    const file = this.pathOf(key);
-    if (!(await this.#realDirs(path.dirname(file), key, 'FileStore.get', false))) return null;
-    let fh: fsp.FileHandle;
+    const opened = await this.#openRead(key, 'FileStore.get');
+    if (!opened) return null;
+    const { fh } = opened;
     try {
-      fh = await fsp.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
-    } catch (e) {
-      if (isMissing(e)) return null;
-      if ((e as NodeJS.ErrnoException)?.code === 'ELOOP') throw linkError('FileStore.get', key, file);
-      throw e;
-    }
-    try {
-      if (!(await this.#stillInside(path.dirname(file)))) throw linkError('FileStore.get', key, path.dirname(file));
       return await fh.readFile();
-    } catch (e) {
-      if (isMissing(e)) return null; // a directory at the key's path
-      throw e;
     } finally {
       await fh.close();
     }
+  }
+
+  /**
+   * The file opened for reading (same checks as `get`): its size, mtime and
+   * a strong ETag from the descriptor's fstat (device, inode, size, mtime and
+   * ctime in ns, hashed: a put renames a new file over the key, so every
+   * version differs, and nothing is read to make it), and a
+   * stream of it, or of a byte range, read from that descriptor — a file
+   * replaced or deleted after the open is not what gets served, and nothing
+   * is loaded whole. Null when absent or not a regular file.
+   *
+   * @example
+   * const obj = await store.open('v720p/seg_3.m4s');
+   * obj?.stream({ start: 100, end: 199 }).pipe(res);
+   */
+  async open(key: string): Promise<StoredObject | null> {
+    const opened = await this.#openRead(key, 'FileStore.open');
+    if (!opened) return null;
+    const { fh, st } = opened;
+    let used = false;
+    return {
+      size: Number(st.size),
+      mtimeMs: Number(st.mtimeMs),
+      etag: statEtag(st),
+      stream: (range?: ByteRange) => {
+        if (used) throw new Error('FileStore.open: stream() already called or closed');
+        used = true;
+        // autoClose (the default): the descriptor is closed at the end, on an error, or when destroyed
+        return fh.createReadStream(range ? { start: range.start, end: range.end } : {});
+      },
+      close: async () => {
+        if (used) return;
+        used = true;
+        await fh.close();
+      },
+    };
+  }
+
+  /**
+   * Opens the key's file read-only without following a link at it, after
+   * checking every directory on the way (and that they stayed in place);
+   * null when absent or not a regular file.
+   */
+  async #openRead(key: string, op: string): Promise<{ fh: fsp.FileHandle; st: BigIntStats } | null> {
+    const file = this.pathOf(key);
+    if (!(await this.#realDirs(path.dirname(file), key, op, false))) return null;
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(file, READ_FLAGS);
+    } catch (e) {
+      if (isMissing(e)) return null;
+      if ((e as NodeJS.ErrnoException)?.code === 'ELOOP') throw linkError(op, key, file);
+      throw e;
+    }
+    try {
+      if (!(await this.#stillInside(path.dirname(file)))) throw linkError(op, key, path.dirname(file));
+      const st = await fh.stat({ bigint: true });
+      if (st.isFile()) return { fh, st };
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+    await fh.close(); // a directory, FIFO or device at the key's path: no object
+    return null;
   }
 
   /** Removes the file; removing an absent key is not an error. */
@@ -224,6 +283,13 @@ async function lstatOrNull(p: string): Promise<Stats | null> {
     if (isMissing(e)) return null;
     throw e;
   }
+}
+
+// A strong tag from the descriptor's identity and version, hashed so that
+// inode numbers and nanosecond times are not handed to clients.
+function statEtag(st: BigIntStats): string {
+  const id = createHash('sha256').update(`${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`).digest('base64url').slice(0, 22);
+  return `"${st.size.toString(36)}-${id}"`;
 }
 
 function linkError(op: string, key: string, at: string): FFmpegError {

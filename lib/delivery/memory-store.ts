@@ -2,13 +2,20 @@
  * A SegmentStore in process memory: what the embedded server serves from
  * when nothing needs to reach the disk (live streams, tests).
  */
+import { bufferObject } from './stored-object.js';
 import { checkKey, checkPrefix } from './store-key.js';
-import type { SegmentStore } from './types.js';
+import type { SegmentStore, StoredObject } from './types.js';
+
+interface Item {
+  data: Buffer;
+  mtimeMs: number;
+}
 
 /**
  * Keys map to Buffers. `put` copies its input, so a caller may reuse its
  * buffer; `get` returns the stored Buffer itself (no copy per request):
- * treat it as read-only. A put replaces the whole value in one step, so a
+ * treat it as read-only (`open` hands out the same Buffer, so a server sends
+it without copying). A put replaces the whole value in one step, so a
  * reader sees the old content or the new, never a part. Keys follow the
  * same rules as FileStore's (RangeError otherwise), so code tested against
  * memory behaves the same on disk.
@@ -20,21 +27,28 @@ import type { SegmentStore } from './types.js';
  * await store.list('v720p/');                    // ['v720p/init.mp4', ...]
  */
 export class MemoryStore implements SegmentStore {
-  readonly #items = new Map<string, Buffer>();
+  readonly #items = new Map<string, Item>();
   #bytes = 0;
 
   /** Stores a copy of `data` (strings as UTF-8) under `key`. */
   async put(key: string, data: Buffer | string): Promise<void> {
     checkKey(key);
     const copy = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
-    this.#bytes += copy.length - (this.#items.get(key)?.length ?? 0);
-    this.#items.set(key, copy);
+    this.#bytes += copy.length - (this.#items.get(key)?.data.length ?? 0);
+    this.#items.set(key, { data: copy, mtimeMs: Date.now() });
   }
 
   /** The stored Buffer, or null when the key is absent. */
   async get(key: string): Promise<Buffer | null> {
     checkKey(key);
-    return this.#items.get(key) ?? null;
+    return this.#items.get(key)?.data ?? null;
+  }
+
+  /** The stored Buffer with its size and put time, or null when the key is absent. */
+  async open(key: string): Promise<StoredObject | null> {
+    checkKey(key);
+    const item = this.#items.get(key);
+    return item ? bufferObject(item.data, item.mtimeMs) : null;
   }
 
   /** Removes `key`; removing an absent key is not an error. */
@@ -42,7 +56,7 @@ export class MemoryStore implements SegmentStore {
     checkKey(key);
     const old = this.#items.get(key);
     if (old) {
-      this.#bytes -= old.length;
+      this.#bytes -= old.data.length;
       this.#items.delete(key);
     }
   }

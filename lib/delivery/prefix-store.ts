@@ -2,8 +2,9 @@
  * A namespace of another SegmentStore: one live stream's folder
  * (`live/cam1/…`) of a store shared by every stream of a server.
  */
+import { openStored } from './stored-object.js';
 import { checkKey, checkPrefix } from './store-key.js';
-import type { SegmentStore } from './types.js';
+import type { SegmentStore, StoredObject } from './types.js';
 
 // One namespace segment: what a stream path part may be. No '.', no '..'
 // (the first character is never a dot), nothing that needs escaping in a URL.
@@ -60,6 +61,11 @@ export class PrefixStore implements SegmentStore {
   /** Reads `<prefix>/<key>`, or null. */
   async get(key: string): Promise<Buffer | null> {
     return this.#store.get(this.keyOf(key));
+  }
+
+  /** Opens `<prefix>/<key>` for reading (the underlying store's `open`, else its `get`), or null. */
+  async open(key: string): Promise<StoredObject | null> {
+    return openStored(this.#store, this.keyOf(key));
   }
 
   /** Deletes `<prefix>/<key>`. */

@@ -3,6 +3,7 @@
  * describes renditions and hands over init/media segments; a Presentation
  * stores them and keeps the HLS and DASH manifests true.
  */
+import type { Readable } from 'node:stream';
 
 /** One encoded track a player can pick: a video rung or the audio group. */
 export interface Rendition {
@@ -39,6 +40,43 @@ export interface MediaSegment {
 export type PresentationMode = 'vod' | 'event' | 'live';
 export type SegmentFormat = 'cmaf' | 'ts';
 
+/**
+ * Byte range of a stored object, both ends inclusive (as in `Content-Range`).
+ *
+ * @example
+ * const first100: ByteRange = { start: 0, end: 99 };
+ */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * One stored object opened for reading: what an HTTP server needs to answer
+ * with validators and ranges without reading the whole object first. It
+ * holds its content as it was when opened (a later put or delete does not
+ * change what it reads). Call `stream()` once or `close()` once it is not
+ * needed, so a file descriptor is never left open.
+ *
+ * @example
+ * const obj = await store.open?.('v720p/seg_3.m4s');
+ * if (obj) obj.stream({ start: 0, end: 99 }).pipe(res); // the first 100 bytes
+ */
+export interface StoredObject {
+  /** bytes */
+  size: number;
+  /** last modification, ms since the epoch (a put's time); NaN when the store does not know */
+  mtimeMs: number;
+  /** a strong HTTP validator (quoted) when the store has a cheap one; else the server hashes `buffer` */
+  etag?: string;
+  /** the whole content when it is already in memory (sent as is: zero-copy); treat as read-only */
+  buffer?: Buffer;
+  /** the content, or the inclusive `range` of it; at most one call */
+  stream(range?: ByteRange): Readable;
+  /** releases what open() took (a file descriptor) when `stream()` is not called; safe to call twice */
+  close(): Promise<void>;
+}
+
 /** Where segments and manifests live (filesystem, memory, ...). Keys are '/'-separated relative paths. */
 export interface SegmentStore {
   /** writes atomically: readers see the old content or the new, never a part */
@@ -46,6 +84,12 @@ export interface SegmentStore {
   get(key: string): Promise<Buffer | null>;
   delete(key: string): Promise<void>;
   list(prefix?: string): Promise<string[]>;
+  /**
+   * Optional read side for servers: the object with its size and mtime, to
+   * stream (ranges) without loading it, or null when absent. A store
+   * without it is served through `get()`.
+   */
+  open?(key: string): Promise<StoredObject | null>;
 }
 
 export interface PresentationOptions {

@@ -6,9 +6,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CorsOrigins } from './types.js';
 
+// What a cross-origin script may read beyond the CORS-safelisted headers: a
+// player reads Content-Range for ranges, ETag to revalidate, Age/Date for clock sync.
+const EXPOSED = 'Content-Length, Content-Range, Accept-Ranges, ETag, Age, Date';
+// What a player may send: ranges and revalidation (not CORS-safelisted, so preflighted), bearer tokens for the API.
+const REQUEST_HEADERS = 'Range, If-None-Match, If-Modified-Since, If-Range, Authorization, Content-Type';
+
 /**
- * Sets `Access-Control-Allow-Origin` (and `Vary: Origin` for a list) when the
+ * Sets `Access-Control-Allow-Origin` (and `Vary: Origin` for a list, whether
+ * or not this origin is on it, since the answer depends on it) when the
  * request's origin is allowed; nothing when it is not or `origins` is false.
+ * No credentials are ever allowed.
  *
  * @example
  * applyCors(req, res, ['https://player.example']); // echoes the origin when it is on the list
@@ -17,20 +25,21 @@ export function applyCors(req: IncomingMessage, res: ServerResponse, origins: Co
   if (origins === false) return;
   if (origins === '*') {
     res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, ETag, Age, Date');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED);
     return;
   }
   res.setHeader('Vary', appendVary(res.getHeader('Vary'), 'Origin'));
   const origin = req.headers.origin;
   if (typeof origin === 'string' && origins.includes(origin)) {
     res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, ETag, Age, Date');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSED);
   }
 }
 
 /**
- * Answers a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`):
- * 204 with the allowed methods and headers, for an allowed origin.
+ * Answers `OPTIONS`: 204 with `Allow`; for an allowed origin also the CORS
+ * preflight answer (methods, request headers, 10 minutes' max age). A
+ * disallowed origin gets no `Access-Control-*` header, so its browser stops.
  *
  * @example
  * if (req.method === 'OPTIONS') return preflight(req, res, '*', 'GET, HEAD, OPTIONS');
@@ -40,7 +49,7 @@ export function preflight(req: IncomingMessage, res: ServerResponse, origins: Co
   res.setHeader('Allow', methods);
   if (res.hasHeader('Access-Control-Allow-Origin')) {
     res.setHeader('Access-Control-Allow-Methods', methods);
-    res.setHeader('Access-Control-Allow-Headers', 'Range, If-None-Match, Authorization, Content-Type');
+    res.setHeader('Access-Control-Allow-Headers', REQUEST_HEADERS);
     res.setHeader('Access-Control-Max-Age', '600');
   }
   res.writeHead(204).end();

@@ -1,14 +1,14 @@
 /**
  * What each servable store key is: its Content-Type and its kind, which
- * decides caching and compression. The kind comes from the extension and,
- * for manifests, from the content (a live playlist has no ENDLIST, a live
- * MPD is `type="dynamic"`).
+ * decides caching and compression (cache-policy.ts reads manifests to tell
+ * live from ended). Audio renditions' CMAF files are `audio/mp4`: the
+ * rendition folder says so (`a128k/…`, the id AudioRendition gives).
  */
 
 /** A served file's kind. */
 export type MediaKind = 'playlist' | 'mpd' | 'init' | 'segment';
 
-/** How one extension is served. */
+/** How one key is served. */
 export interface MediaType {
   contentType: string;
   kind: MediaKind;
@@ -22,13 +22,26 @@ const TYPES: Readonly<Record<string, MediaType>> = {
   '.ts': { contentType: 'video/mp2t', kind: 'segment' },
 };
 
+const AUDIO_INIT: MediaType = { contentType: 'audio/mp4', kind: 'init' };
+const AUDIO_SEGMENT: MediaType = { contentType: 'audio/mp4', kind: 'segment' };
+
+// The folder AudioRendition names its rendition: `a<kbit/s>k`.
+const AUDIO_FOLDER = /^a\d+k$/;
+
 /**
- * The media type of a store key by its extension; undefined for anything not served.
+ * The media type of a store key by its extension (and, for CMAF files, its
+ * rendition folder); undefined for anything not served.
  *
  * @example
- * mediaTypeOf('live/cam1/v720p/init.mp4'); // { contentType: 'video/mp4', kind: 'init' }
+ * mediaTypeOf('live/cam1/v720p/init.mp4');   // { contentType: 'video/mp4', kind: 'init' }
+ * mediaTypeOf('live/cam1/a128k/seg_3.m4s');  // { contentType: 'audio/mp4', kind: 'segment' }
  */
 export function mediaTypeOf(key: string): MediaType | undefined {
+  const slash = key.lastIndexOf('/');
   const dot = key.lastIndexOf('.');
-  return dot > key.lastIndexOf('/') ? TYPES[key.slice(dot)] : undefined;
+  const type = dot > slash ? TYPES[key.slice(dot)] : undefined;
+  if (!type || (type.kind !== 'init' && type.kind !== 'segment') || type.contentType === 'video/mp2t') return type;
+  const folder = key.slice(key.lastIndexOf('/', slash - 1) + 1, slash);
+  if (!AUDIO_FOLDER.test(folder)) return type;
+  return type.kind === 'init' ? AUDIO_INIT : AUDIO_SEGMENT;
 }

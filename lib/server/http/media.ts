@@ -1,17 +1,26 @@
 /**
  * Serving store objects to players: playlists, MPDs, init and media
- * segments, each with its Content-Type and Cache-Control.
+ * segments, each with its Content-Type and Cache-Control, validators,
+ * ranges, and compression for manifests (send-object.ts). Objects come
+ * from the store's read side (`open`, else `get`): MemoryStore's Buffer is
+ * sent as is, FileStore's file is streamed from its descriptor.
+ * See docs/delivery/http.md.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SegmentStore } from '../../delivery/types.js';
+import { openStored } from '../../delivery/stored-object.js';
+import type { SegmentStore, StoredObject } from '../../delivery/types.js';
 import { checkKey } from '../../delivery/store-key.js';
 import { parseStreamPath } from '../types.js';
 import type { ViewerTracker } from '../viewers.js';
 import { carryToken } from '../auth/playback.js';
+import { cacheControlFor, PRIVATE_MANIFEST } from './cache-policy.js';
+import { CompressionCache } from './compress.js';
 import { applyCors } from './cors.js';
-import { mediaTypeOf } from './media-types.js';
+import { bufferEtag } from './etag.js';
+import { mediaTypeOf, type MediaType } from './media-types.js';
 import type { RoutedPath } from './request-path.js';
-import { sendBody, sendText } from './respond.js';
+import { sendRepresentation } from './send-object.js';
+import { sendText } from './respond.js';
 import type { CorsOrigins } from './types.js';
 
 /** What the media route needs. */
@@ -28,6 +37,9 @@ export interface MediaRouteOptions {
  * playlist or MPD it serves; the handler has already checked it.
  */
 export type MediaRoute = (req: IncomingMessage, res: ServerResponse, p: RoutedPath, query: URLSearchParams, carry: string) => Promise<void>;
+
+/** Largest manifest read into memory (to inspect, carry tokens into, compress); larger ones are streamed as they are. */
+export const MAX_MANIFEST_BYTES = 8 * 1024 * 1024;
 
 /**
  * True when `p` is a media path this route owns: `<app>/<name>/…` ending in
@@ -46,7 +58,29 @@ export function isMediaPath(segments: readonly string[]): boolean {
   }
 }
 
-const IMMUTABLE = 'max-age=31536000, immutable';
+// A key the store refuses (RangeError) or a link below its root (ELOOP): not found, like an absent key.
+const isRefusal = (e: unknown): boolean => e instanceof RangeError || (e as { errorName?: string })?.errorName === 'ELOOP';
+
+/** Who a viewer is: address + User-Agent (bounded: the tracker keeps one entry per client). */
+const clientOf = (req: IncomingMessage): string => `${req.socket?.remoteAddress ?? '-'} ${String(req.headers['user-agent'] ?? '').slice(0, 256)}`;
+
+/** The object's tag: the store's, else a hash of its Buffer, else (a custom store streaming without one) a weak one from size and mtime. */
+const etagOf = (obj: StoredObject): string => obj.etag ?? (obj.buffer ? bufferEtag(obj.buffer) : `W/"${obj.size.toString(36)}-${String(obj.mtimeMs)}"`);
+
+// A stored manifest's Cache-Control, read once per Buffer (MemoryStore hands out the same one per version).
+const policies = new WeakMap<Buffer, string>();
+function manifestPolicy(kind: 'playlist' | 'mpd', stored: Buffer): string {
+  let policy = policies.get(stored);
+  if (policy === undefined) policies.set(stored, (policy = cacheControlFor(kind, stored.toString('latin1'))));
+  return policy;
+}
+
+async function readWhole(obj: StoredObject): Promise<Buffer> {
+  if (obj.buffer) return obj.buffer;
+  const chunks: Buffer[] = [];
+  for await (const c of obj.stream()) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /**
  * Creates the media route.
@@ -55,25 +89,51 @@ const IMMUTABLE = 'max-age=31536000, immutable';
  * const media = createMediaRoute({ store, cors: '*', compression: true });
  */
 export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
+  const compressed = new CompressionCache();
+
+  const sendManifest = async (req: IncomingMessage, res: ServerResponse, type: MediaType, obj: StoredObject, carry: string): Promise<void> => {
+    const kind = type.kind as 'playlist' | 'mpd';
+    if (obj.size > MAX_MANIFEST_BYTES) {
+      if (carry) return sendText(req, res, 500, `manifest larger than ${MAX_MANIFEST_BYTES} bytes: cannot carry the playback token`);
+      return sendRepresentation(req, res, { contentType: type.contentType, cacheControl: 'no-cache', etag: etagOf(obj), mtimeMs: obj.mtimeMs, size: obj.size, stream: (r) => obj.stream(r) });
+    }
+    const stored = await readWhole(obj);
+    if (carry) {
+      // rewritten for this viewer: its own tag, never in a shared cache, compressed per request
+      const body = Buffer.from(carryToken(stored.toString('utf8'), kind, carry), 'utf8');
+      return sendRepresentation(req, res, {
+        contentType: type.contentType, cacheControl: PRIVATE_MANIFEST, etag: bufferEtag(body), mtimeMs: Number.NaN, size: body.length, buffer: body,
+        ...(o.compression ? { compression: {} } : {}),
+      });
+    }
+    return sendRepresentation(req, res, {
+      contentType: type.contentType, cacheControl: manifestPolicy(kind, stored), etag: obj.etag ?? bufferEtag(stored), mtimeMs: obj.mtimeMs,
+      size: stored.length, buffer: stored,
+      ...(o.compression ? { compression: { cache: compressed } } : {}),
+    });
+  };
+
   return async (req, res, p, _query, carry) => {
     const key = p.segments.join('/');
     const type = mediaTypeOf(key)!;
     applyCors(req, res, o.cors);
+    let obj: StoredObject | null;
     try {
-      checkKey(key);
-    } catch {
-      return sendText(req, res, 404, 'not found');
-    }
-    let data: Buffer | null;
-    try {
-      data = await o.store.get(key);
+      obj = await openStored(o.store, checkKey(key));
     } catch (e) {
-      if (e instanceof RangeError || (e as { errorName?: string }).errorName === 'ELOOP') return sendText(req, res, 404, 'not found');
+      if (isRefusal(e)) return sendText(req, res, 404, 'not found');
       throw e;
     }
-    if (!data) return sendText(req, res, 404, 'not found');
-    if (carry && (type.kind === 'playlist' || type.kind === 'mpd')) data = Buffer.from(carryToken(data.toString('utf8'), type.kind, carry), 'utf8');
-    const cache = type.kind === 'init' || type.kind === 'segment' ? IMMUTABLE : 'no-cache';
-    sendBody(req, res, 200, type.contentType, data, { 'Cache-Control': cache });
+    if (!obj) return sendText(req, res, 404, 'not found');
+    try {
+      o.viewers?.seen(`${p.segments[0]}/${p.segments[1]}`, clientOf(req));
+      if (type.kind === 'playlist' || type.kind === 'mpd') return await sendManifest(req, res, type, obj, carry);
+      await sendRepresentation(req, res, {
+        contentType: type.contentType, cacheControl: cacheControlFor(type.kind), etag: etagOf(obj), mtimeMs: obj.mtimeMs,
+        size: obj.size, ...(obj.buffer ? { buffer: obj.buffer } : {}), stream: (r) => obj.stream(r),
+      });
+    } finally {
+      await obj.close(); // a no-op once its stream was taken
+    }
   };
 }

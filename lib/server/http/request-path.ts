@@ -33,15 +33,20 @@ const DANGEROUS_ESCAPE = /%(2e|2f|5c|00|25)/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/;
 
+// `http://authority` or `https://authority` at the start of an absolute-form target
+const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
+
 const refuse = (status: 400 | 404, reason: string): RefusedPath => ({ ok: false, status, reason });
 
 /**
- * Turns `req.url` into a routable path, or says why not. The query string is
- * dropped; the path is percent-decoded exactly once. Refused with 400: no
- * leading '/', longer than {@link MAX_REQUEST_PATH}, malformed or dangerous
- * escapes (`%2e` `%2f` `%5c` `%00` `%25`), backslashes, NUL and other control
- * characters, empty segments (`//`), '.' and '..' segments, too many
- * segments. Refused with 404: hidden segments (`.name`). `/` itself routes
+ * Turns `req.url` into a routable path, or says why not. An absolute-form
+ * target (`http://host/live/…`) counts by its path; the query string is
+ * dropped; the path is percent-decoded exactly once. Refused with 400:
+ * neither a leading '/' nor an http(s) URL (`*`, authority-form), longer
+ * than {@link MAX_REQUEST_PATH}, malformed or dangerous escapes (`%2e` `%2f`
+ * `%5c` `%00` `%25`: overlong UTF-8 such as `%c0%ae` is malformed),
+ * backslashes, NUL and other control characters, empty segments (`//`),
+ * '.' and '..' segments, too many segments. Refused with 404: hidden segments (`.name`). `/` itself routes
  * with no segments.
  *
  * @example
@@ -49,7 +54,11 @@ const refuse = (status: 400 | 404, reason: string): RefusedPath => ({ ok: false,
  * resolveRequestPath('/live/../../etc/passwd');     // { ok: false, status: 400, reason: "'..' segment" }
  */
 export function resolveRequestPath(url: string | undefined): RoutedPath | RefusedPath {
-  if (typeof url !== 'string' || !url.startsWith('/')) return refuse(400, 'the request target must be a path starting with /');
+  if (typeof url !== 'string') return refuse(400, 'no request target');
+  // absolute-form (RFC 9112 §3.2.2: a server must accept it): only its path counts, checked like any other
+  const origin = ABSOLUTE_FORM.exec(url);
+  if (origin) url = url.length === origin[0].length || url[origin[0].length] !== '/' ? `/${url.slice(origin[0].length)}` : url.slice(origin[0].length);
+  if (!url.startsWith('/')) return refuse(400, 'the request target must be a path starting with / (or an http(s) URL)');
   const end = url.search(/[?#]/);
   const raw = end < 0 ? url : url.slice(0, end);
   if (raw.length > MAX_REQUEST_PATH) return refuse(400, `path longer than ${MAX_REQUEST_PATH} characters`);
