@@ -116,8 +116,8 @@ t.test(`${OVER_HTTP} of them over HTTP against createHandler(FileStore)`, async 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   t.teardown(() => agent.destroy());
   const port = server.address().port;
-  const get = (target) => new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: target, agent }, (res) => {
+  const once = (target, via) => new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, agent: via }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('latin1') }));
@@ -125,6 +125,13 @@ t.test(`${OVER_HTTP} of them over HTTP against createHandler(FileStore)`, async 
     req.on('error', (e) => resolve({ status: 0, body: e.message }));
     req.end();
   });
+  // A keep-alive socket the server closes (after a parser-level 400) as the
+  // client reuses it is a client-side race, not an answer: such a target is
+  // asked again on a connection of its own, and must be answered then.
+  const get = async (target) => {
+    const r = await once(target, agent);
+    return r.status === 0 ? once(target, false) : r;
+  };
   // http.request refuses targets with spaces or control characters (the raw-socket list covers those)
   const targets = [];
   while (targets.length < OVER_HTTP) {
