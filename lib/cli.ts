@@ -18,6 +18,7 @@ import { remux, type RemuxResult } from './media/remuxer.js';
 import { transcode, type Progress } from './transcoding/transcode.js';
 import { ConfigError, resolveServeOptions, type ServeOptions } from './server/config.js';
 import { describeEvent } from './server/live-server.js';
+import { stats } from './stats.js';
 import type { HwDeviceType } from '../types/binding.js';
 
 const HELP: Record<string, string> = {
@@ -96,14 +97,20 @@ Options:
   --reconnect-grace <s>       seconds a dropped publisher may come back (default 10)
   --max-streams <n>           streams at once (default 16)
   --on-conflict <policy>      a second publisher on a live path: refuse (default) or takeover
+  --demo                      also publish a live test pattern with a clock and a tone at
+                              live/demo (config file: "demo": {"path": "app/name"} for another path)
   -h, --help                  this help
+
+The player page is at http://HOST:HTTP-PORT/ (streams, quality, latency, stats).
 
 Environment (overrides --config, overridden by flags):
   FFNODE_HOST, FFNODE_HTTP_PORT, FFNODE_RTMP_PORT
 
 Publish/unpublish/reconnect events are printed one line each; stream errors go to
 stderr as 'ffnode: error: ...'. Ctrl-C (SIGINT) or SIGTERM ends every stream
-(recordings finalised) and exits 0 within 5 s; a second Ctrl-C exits 130 at once.`,
+(recordings finalised) and exits 0 within 5 s, printing the native objects still
+alive ('live native objects at exit: frames=0 packets=0 objects=0'); a second
+Ctrl-C (1 s or more after the first) exits 130 at once.`,
 };
 
 class UsageError extends Error {}
@@ -112,6 +119,9 @@ function fail(message: string, code = 1): never {
   process.stderr.write(`ffnode: ${message}\n`);
   process.exit(code);
 }
+
+/** A signal this soon after the first is the same one delivered twice (see cmdServe). */
+const REPEAT_MS = 1000;
 
 /** Exit code when --strict was given and something changed the plan. */
 const EXIT_WARNINGS = 3;
@@ -265,7 +275,7 @@ const SERVE_FLAGS: Partial<Record<keyof ServeOptions, string>> = {
 
 async function cmdServe(args: string[]): Promise<void> {
   const options = Object.fromEntries(Object.values(SERVE_FLAGS).map((f) => [f, { type: 'string' as const }]));
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...options, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...options, config: { type: 'string' }, demo: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.serve);
   if (positionals.length) throw new UsageError(`serve: unexpected argument '${positionals[0]}' (see --help)`);
   const flags: Partial<Record<keyof ServeOptions, string>> = {};
@@ -282,27 +292,39 @@ async function cmdServe(args: string[]): Promise<void> {
     if (e instanceof ConfigError) throw new UsageError(`serve: ${e.message}`);
     throw e;
   }
+  if (values.demo && !opts.demo) opts = { ...opts, demo: true };
   const { serve } = await import('./server/serve.js'); // the registry loads only for this command
   const server = await serve(opts);
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   for (const name of ['publish', 'unpublish', 'reconnect'] as const) server.registry.on(name, (...args: unknown[]) => log(`${name} ${describeEvent(args)}`));
   server.registry.on('error', (...args: unknown[]) => process.stderr.write(`ffnode: error: ${describeEvent(args)}\n`));
   console.log(`ffnode serve: RTMP ${server.rtmpUrl}, HTTP ${server.url}, store ${opts.store ?? 'memory'}`);
-  console.log(`  publish: ${server.rtmpUrl}/<app>/<name>   e.g. ffmpeg -re -i in.mp4 -c copy -f flv ${server.rtmpUrl}/live/mine`);
+  if (opts.http?.playerPage !== false) console.log(`\n  Open ${server.url}/ in a browser: the player page (streams, quality, latency, stats)\n`);
+  const hint = `ffmpeg -re -i input.mp4 -c copy -f flv ${server.rtmpPort === 1935 ? server.rtmpUrl.replace(/:1935$/, '') : server.rtmpUrl}/live/mine`;
+  console.log(`  publish: ${server.rtmpUrl}/<app>/<name>   e.g. ${hint}`);
   console.log(`  watch:   ${server.url}/<app>/<name>/master.m3u8   (DASH: ${server.url}/<app>/<name>/manifest.mpd)`);
-  console.log(`  streams: ${server.url}/api/streams`);
+  if (opts.api !== false && !server.adminUrl) console.log(`  streams: ${server.url}/api/streams`);
+  else if (server.adminUrl) console.log(`  streams: ${server.adminUrl}/api/streams`);
+  if (opts.demo) console.log(`  demo:    ${typeof opts.demo === 'object' && opts.demo.path ? opts.demo.path : 'live/demo'} (test pattern, clock, tone)`);
 
-  let stopping = false;
+  let stoppingAt = 0;
   const stop = (signal: string): void => {
-    if (stopping) {
+    if (stoppingAt) {
+      // `npm start` forwards the terminal's Ctrl-C to us, which got it too:
+      // that copy is the same keypress, not a second one
+      if (Date.now() - stoppingAt < REPEAT_MS) return;
       process.stderr.write(`ffnode: ${signal} again: exit 130\n`);
       process.exit(130);
     }
-    stopping = true;
+    stoppingAt = Date.now();
     log(`${signal}: closing (ending every stream)`);
     setTimeout(() => fail('serve: could not close within 5 s', 1), 5000).unref();
     server.close().then(
-      () => { log('closed'); process.exit(0); },
+      () => {
+        const s = stats();
+        log(`closed; live native objects at exit: frames=${s.frames} packets=${s.packets} objects=${s.objects}`);
+        process.exit(0);
+      },
       (e: unknown) => fail(`serve: close: ${(e as Error)?.message ?? e}`, 1),
     );
   };

@@ -67,6 +67,8 @@ export { parseStreamPath } from './server/types.js';
 export type { IngestProtocol, IngestSource, StreamState, StreamPath, RefusalCode, Publication, PublishTarget, RenditionSnapshot, StreamSnapshot, StreamDirectory } from './server/types.js';
 export { attachRtmp, createPushHandler, REFUSAL_STATUS, PushBody, probePushFormat, PullSource, checkPullUrl, PULL_SCHEMES, ListenerSource, checkListenerUrl, backoffDelay, resolveBackoff, BACKOFF_DEFAULTS } from './server/ingest/index.js';
 export type { AttachRtmpOptions, PushHandlerOptions, PushBodyOptions, PushBodyEnd, PullSourceOptions, PullStopReason, ListenerSourceOptions, BackoffOptions } from './server/ingest/index.js';
+export { DemoSource, demoGraph, probeDemoClock, DEMO_PATH } from './server/ingest/demo.js';
+export type { DemoSourceOptions, DemoClock } from './server/ingest/demo.js';
 export { serve } from './server/serve.js';
 export type { ServeOptions, LiveServer } from './server/serve.js';
 export { validateServeOptions, loadServeConfig, ConfigError } from './server/config.js';

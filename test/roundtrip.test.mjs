@@ -1,5 +1,5 @@
-// decode → scale → encode → segment, end to end: runs the example that
-// `npm start` runs and checks what it wrote with ffprobe.
+// decode → scale → encode → segment, end to end: runs
+// examples/transcode-synthetic.mjs and checks what it wrote with ffprobe.
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';

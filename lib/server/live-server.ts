@@ -9,6 +9,7 @@ import type { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { PullSource } from './ingest/pull.js';
 import { ListenerSource } from './ingest/listener.js';
+import { DemoSource } from './ingest/demo.js';
 import type { AddressInfo } from 'node:net';
 import { FileStore } from '../delivery/fs-store.js';
 import { MemoryStore } from '../delivery/memory-store.js';
@@ -142,6 +143,7 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   let rtmpPort: number;
   let httpPort: number;
   let adminUrl: string | null = null;
+  let demo: DemoSource | null = null;
   try {
     rtmpPort = await rtmp.listen(options.rtmpPort ?? 1935, host);
     httpPort = await listen(server, options.httpPort ?? 8080, host);
@@ -152,6 +154,10 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
       admin.on('error', (e: Error) => process.emitWarning(`ffnode serve: API server: ${e.message}`));
       adminUrl = `http://${urlHost(adminHost)}:${adminPort}`;
     }
+    if (options.demo) {
+      demo = await DemoSource.create(registry, options.demo === true ? {} : options.demo);
+      if (demo.clock.font === null) process.emitWarning(`ffnode serve: the demo runs without its clock: ${demo.clock.why}`);
+    }
   } catch (e) {
     await Promise.allSettled([rtmp.close(), registry.close()]);
     server.close();
@@ -160,18 +166,21 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
     throw e;
   }
 
-  // Pulled sources and listeners publish like any publisher; a failing one
+  // Pulled sources, listeners and the demo publish like any publisher; a failing one
   // retries with backoff and is reported, never thrown.
   const sources: PullSource[] = [
     ...(options.pull ?? []).map((o) => new PullSource(registry, o)),
     ...(options.listen ?? []).map((o) => new ListenerSource(registry, o)),
+    ...(demo ? [demo] : []),
   ];
   for (const s of sources) {
-    s.on('error', (e: unknown) => process.emitWarning(`ffnode serve: ${s.path} (${s.url}): ${(e as Error)?.message ?? e}`));
-    s.start();
+    s.on('error', (e: unknown) => process.emitWarning(`ffnode serve: ${s.path} (${s === demo ? 'demo' : s.url}): ${(e as Error)?.message ?? e}`));
   }
-
   let closing: Promise<void> | undefined;
+  // Started once the caller has the server, so its registry listeners see their first 'publish'.
+  setImmediate(() => {
+    if (!closing) for (const s of sources) void s.start();
+  });
   const shutdown = async (): Promise<void> => {
     for (const s of sources) s.stop();
     server.close(); // stop accepting; idle keep-alive sockets go now, busy ones after the registry

@@ -8,5 +8,7 @@ export { PullSource, checkPullUrl, PULL_SCHEMES } from './pull.js';
 export type { PullSourceOptions, PullStopReason } from './pull.js';
 export { ListenerSource, checkListenerUrl } from './listener.js';
 export type { ListenerSourceOptions } from './listener.js';
+export { DemoSource, demoGraph, probeDemoClock, DEMO_PATH } from './demo.js';
+export type { DemoSourceOptions, DemoClock } from './demo.js';
 export { backoffDelay, resolveBackoff, BACKOFF_DEFAULTS } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
