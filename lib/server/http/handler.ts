@@ -62,7 +62,10 @@ export function createHandler(source: HandlerSource, options: HandlerOptions = {
   const playback = o.playbackSecret !== undefined ? createPlaybackAuth(o.playbackSecret) : undefined;
   const api = registry && o.api !== false ? createApiRoute({ directory: registry, viewers, cors: apiCors, ...(o.api?.token !== undefined ? { token: o.api.token } : {}) }) : undefined;
   const metricsRoute = metrics && o.metrics !== false ? createMetricsRoute({ metrics, cors: apiCors, ...(o.metrics?.token !== undefined ? { token: o.metrics.token } : {}) }) : undefined;
-  const player = registry && o.playerPage !== false ? createPlayerRoute(api ? { apiBase: 'api' } : {}) : undefined;
+  // The page lists streams through the API only when it needs no token: a
+  // page cannot keep one secret. Otherwise it plays paths or URLs it is given.
+  const openApi = api && (o.api === undefined || o.api === false || o.api.token === undefined);
+  const player = registry && o.playerPage !== false ? createPlayerRoute(openApi ? { apiBase: 'api' } : {}) : undefined;
   const push = registry && o.push !== false ? ((isStore(source) ? undefined : source.push) ?? createPushHandler(registry, {})) : undefined;
 
   return (req, res, next?: Next) => {
