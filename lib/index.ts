@@ -77,6 +77,8 @@ export type { HandlerOptions, HandlerSource, RequestHandler, Next, CorsOrigins, 
 export { ViewerTracker } from './server/viewers.js';
 export { LiveMetrics } from './server/metrics.js';
 export type { PublishContext, PublishAuthOptions } from './server/options.js';
+export { signUrl } from './server/auth/sign-url.js';
+export type { SignUrlOptions } from './server/auth/sign-url.js';
 export { resolveRequestPath } from './server/http/request-path.js';
 export { StreamRegistry } from './server/registry.js';
 export type { RegistryOptions } from './server/options.js';

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { RegistryOptions } from './options.js';
 import { StreamRefused } from './errors.js';
+import { createPublishCheck, type PublishCheck } from './auth/publish.js';
 import { LiveStream } from './stream.js';
 import { parseStreamPath, type IngestSource, type Publication, type PublishTarget, type StreamDirectory, type StreamSnapshot } from './types.js';
 
@@ -37,6 +38,7 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
   // stream's deletion timers then never name a new stream's segment.
   readonly #marks = new Map<string, number>();
   #closing: Promise<void> | null = null;
+  readonly #authorize: PublishCheck | null;
 
   constructor(options: RegistryOptions) {
     super();
@@ -52,6 +54,7 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
       throw new TypeError(`StreamRegistry: onConflict must be 'refuse' or 'takeover'`);
     const d = options.segmentDuration ?? 2;
     if (!(typeof d === 'number' && d >= 1 && d <= 10)) throw new RangeError('StreamRegistry: segmentDuration must be 1..10 seconds');
+    this.#authorize = createPublishCheck(options.auth);
     this.options = options;
   }
 
@@ -70,6 +73,8 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
     }
     // '/api/…' is the HTTP API's: a stream there could never be played.
     if (p.app === 'api') throw new StreamRefused(`the app name 'api' is reserved for the HTTP API (${p.path})`, 'EINVAL');
+    // Peer-facing publishers prove they may publish before anything is taken for them.
+    if (this.#authorize) await this.#authorize(source, p);
     // Every wait below may let the world change (close(), a stream ending or
     // another publisher): decide again after each one.
     for (;;) {

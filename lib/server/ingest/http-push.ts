@@ -28,9 +28,20 @@ export const REFUSAL_STATUS: Readonly<Record<RefusalCode, number>> = { EBUSY: 40
 const EXT_FORMAT: Record<string, 'mpegts' | 'flv'> = { ts: 'mpegts', m2ts: 'mpegts', mts: 'mpegts', flv: 'flv' };
 const TYPE_FORMAT: Record<string, 'mpegts' | 'flv'> = { 'video/mp2t': 'mpegts', 'video/x-flv': 'flv', 'video/flv': 'flv' };
 
-/** The stream path and extension format of a push URL, or null when it is not `/<app>/<name>[.ext]`. */
-function pushPath(url: string | undefined): { path: string; format?: 'mpegts' | 'flv' } | null {
-  const pathname = (url ?? '').split('?')[0]!;
+/**
+ * Longest push URL query accepted (characters): publish auth reads it; a longer one is refused (414).
+ *
+ * @example
+ * `PUT /live/cam1?${'x'.repeat(MAX_PUSH_QUERY + 1)}`; // 414
+ */
+export const MAX_PUSH_QUERY = 2048;
+
+/** The stream path, extension format and query of a push URL, or null when it is not `/<app>/<name>[.ext]`. */
+function pushPath(url: string | undefined): { path: string; format?: 'mpegts' | 'flv'; query: string } | null {
+  const raw = url ?? '';
+  const q = raw.indexOf('?');
+  const pathname = q < 0 ? raw : raw.slice(0, q);
+  const query = q < 0 ? '' : raw.slice(q + 1).split('#')[0]!;
   const m = /^\/([^/]+)\/([^/]+)$/.exec(pathname);
   if (!m) return null;
   let name = m[2]!;
@@ -41,7 +52,7 @@ function pushPath(url: string | undefined): { path: string; format?: 'mpegts' | 
     name = name.slice(0, -ext[0].length);
   }
   try {
-    return { path: parseStreamPath(`${m[1]}/${name}`).path, format };
+    return { path: parseStreamPath(`${m[1]}/${name}`).path, format, query };
   } catch {
     return null;
   }
@@ -87,12 +98,19 @@ export function createPushHandler(target: PublishTarget, opts: PushHandlerOption
     if (req.method !== 'PUT' && req.method !== 'POST') return false;
     const where = pushPath(req.url);
     if (!where) return false;
-    void handlePush(target, opts, req, res, where.path, where.format);
+    if (where.query.length > MAX_PUSH_QUERY) {
+      // refused before a byte of the body is read; the query (a signature) is not echoed
+      res.on('error', () => {});
+      res.writeHead(414, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
+      res.end(`the push URL's query is longer than ${MAX_PUSH_QUERY} characters\n`, () => req.socket.destroy());
+      return true;
+    }
+    void handlePush(target, opts, req, res, where.path, where.format, where.query);
     return true;
   };
 }
 
-async function handlePush(target: PublishTarget, opts: PushHandlerOptions, req: IncomingMessage, res: ServerResponse, path: string, extFormat?: 'mpegts' | 'flv'): Promise<void> {
+async function handlePush(target: PublishTarget, opts: PushHandlerOptions, req: IncomingMessage, res: ServerResponse, path: string, extFormat: 'mpegts' | 'flv' | undefined, query: string): Promise<void> {
   res.on('error', () => {});
   const body = new PushBody(req, { maxBufferedBytes: opts.maxBufferedBytes, idleTimeoutMs: opts.idleTimeoutMs });
   body.on('error', () => {});
@@ -131,6 +149,7 @@ async function handlePush(target: PublishTarget, opts: PushHandlerOptions, req: 
     protocol: 'http' as const,
     remoteAddress: req.socket.remoteAddress ? `${req.socket.remoteAddress}:${req.socket.remotePort}` : undefined,
     input: body,
+    query, // publish auth reads it (a signed URL); never logged
     inputOptions: { format },
     close: (_reason?: string) => body.stop('closed'),
   };

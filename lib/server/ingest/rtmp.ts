@@ -52,6 +52,7 @@ export function attachRtmp(server: RtmpServer, target: PublishTarget, options: A
       protocol: 'rtmp' as const,
       remoteAddress: req.remoteAddress ? `${req.remoteAddress}:${conn.socket.remotePort ?? 0}` : undefined,
       input,
+      query: req.query ?? '', // publish auth reads it (a signed name); never logged
       inputOptions: { format: 'flv' },
       close: (_reason?: string) => {
         if (closed) return;

@@ -32,7 +32,27 @@ export interface PublishRequest {
   /** publish type: 'live', 'record', 'append' */
   type: string;
   remoteAddress: string | undefined;
+  /**
+   * the query the publisher sent, without the '?': the stream name's
+   * (`mine?exp=…&sig=…`), after the app's (`rtmp://host/live?k=v/mine`)
+   * joined with '&'; '' when none (at most {@link MAX_QUERY_LENGTH} characters)
+   */
+  query?: string;
 }
+
+/**
+ * Longest query (app's and stream name's together) a publish may carry; a longer one is refused.
+ *
+ * @example
+ * `live/cam1?${'x'.repeat(MAX_QUERY_LENGTH)}`; // refused: NetStream.Publish.BadName
+ */
+export const MAX_QUERY_LENGTH = 2048;
+
+/** `text` split at its first '?': the part before, and the query after ('' when none). */
+const splitQuery = (text: string): [string, string] => {
+  const q = text.indexOf('?');
+  return q < 0 ? [text, ''] : [text.slice(0, q), text.slice(q + 1)];
+};
 
 /** A publish that started: read FLV bytes from `stream` (e.g. `Decoder.open(stream, { format: 'flv' })`). */
 export interface PublishEvent extends PublishRequest {
@@ -57,6 +77,7 @@ export class RtmpConnection extends EventEmitter {
   private readonly writer = new ChunkWriter();
   private readonly flv = new FlvWriter();
   private app = '';
+  private appQuery = '';
   private connectObj: AmfObject = {};
   private request: PublishRequest | null = null;
   private out: Readable | null = null;
@@ -189,7 +210,9 @@ export class RtmpConnection extends EventEmitter {
       case 'connect': {
         const obj = cmdObj && typeof cmdObj === 'object' && !Array.isArray(cmdObj) && !(cmdObj instanceof Date) ? (cmdObj as AmfObject) : {};
         this.connectObj = obj;
-        this.app = typeof obj.app === 'string' ? obj.app.replace(/^\/+|\/+$/g, '') : '';
+        // an app may carry a query (rtmp://host/live?k=v/mine): kept for the publish, not part of the path
+        [this.app, this.appQuery] = splitQuery(typeof obj.app === 'string' ? obj.app : '');
+        this.app = this.app.replace(/^\/+|\/+$/g, '');
         this.send(2, MSG.windowAckSize, 0, control.u32(5_000_000));
         this.send(2, MSG.setPeerBandwidth, 0, control.peerBandwidth(5_000_000, 2));
         this.send(2, MSG.setChunkSize, 0, control.u32(4096));
@@ -227,11 +250,15 @@ export class RtmpConnection extends EventEmitter {
     if (this.request) return; // one publish per connection
     if (this.hsTimer) clearTimeout(this.hsTimer);
     this.hsTimer = null;
-    const name = rawName.split('?')[0].replace(/^\/+|\/+$/g, ''); // drop ?key=... query
-    const req: PublishRequest = { app: this.app, name, path: `${this.app}/${name}`, connect: this.connectObj, type, remoteAddress: this.socket.remoteAddress };
+    // the query (a signed name: mine?exp=…&sig=…) is the gate's to read, never part of the path
+    const [bare, nameQuery] = splitQuery(rawName);
+    const name = bare.replace(/^\/+|\/+$/g, '');
+    const query = [this.appQuery, nameQuery].filter(Boolean).join('&');
+    const req: PublishRequest = { app: this.app, name, path: `${this.app}/${name}`, connect: this.connectObj, type, remoteAddress: this.socket.remoteAddress, query };
     this.request = req;
     let reason: string | void | undefined;
     if (!this.app || !name || /[^\w.\-/]/.test(req.path) || req.path.includes('..')) reason = `bad stream path '${req.path}'`;
+    else if (query.length > MAX_QUERY_LENGTH) reason = `the stream name's query is longer than ${MAX_QUERY_LENGTH} characters`;
     else {
       this.socket.pause(); // no media before the gate answers
       this.gating = true;
