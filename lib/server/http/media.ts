@@ -91,7 +91,7 @@ async function readWhole(obj: StoredObject): Promise<Buffer> {
 export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
   const compressed = new CompressionCache();
 
-  const sendManifest = async (req: IncomingMessage, res: ServerResponse, type: MediaType, obj: StoredObject, carry: string): Promise<void> => {
+  const sendManifest = async (req: IncomingMessage, res: ServerResponse, type: MediaType, obj: StoredObject, carry: string, streamPath: string): Promise<void> => {
     const kind = type.kind as 'playlist' | 'mpd';
     if (obj.size > MAX_MANIFEST_BYTES) {
       if (carry) return sendText(req, res, 500, `manifest larger than ${MAX_MANIFEST_BYTES} bytes: cannot carry the playback token`);
@@ -100,7 +100,7 @@ export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
     const stored = await readWhole(obj);
     if (carry) {
       // rewritten for this viewer: its own tag, never in a shared cache, compressed per request
-      const body = Buffer.from(carryToken(stored.toString('utf8'), kind, carry), 'utf8');
+      const body = Buffer.from(carryToken(stored.toString('utf8'), kind, carry, { streamPath }), 'utf8');
       return sendRepresentation(req, res, {
         contentType: type.contentType, cacheControl: PRIVATE_MANIFEST, etag: bufferEtag(body), mtimeMs: Number.NaN, size: body.length, buffer: body,
         ...(o.compression ? { compression: {} } : {}),
@@ -127,7 +127,7 @@ export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
     if (!obj) return sendText(req, res, 404, 'not found');
     try {
       o.viewers?.seen(`${p.segments[0]}/${p.segments[1]}`, clientOf(req));
-      if (type.kind === 'playlist' || type.kind === 'mpd') return await sendManifest(req, res, type, obj, carry);
+      if (type.kind === 'playlist' || type.kind === 'mpd') return await sendManifest(req, res, type, obj, carry, `${p.segments[0]}/${p.segments[1]}`);
       await sendRepresentation(req, res, {
         contentType: type.contentType, cacheControl: cacheControlFor(type.kind), etag: etagOf(obj), mtimeMs: obj.mtimeMs,
         size: obj.size, ...(obj.buffer ? { buffer: obj.buffer } : {}), stream: (r) => obj.stream(r),
