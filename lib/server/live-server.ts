@@ -129,6 +129,7 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   parts.attachRtmp(rtmp, registry);
   const viewers = new ViewerTracker();
   const metrics = new LiveMetrics({ registry, viewers });
+  registry.on('end', (path: string) => viewers.forget(path));
   const handlerOptions = handlerOptionsOf(options);
   const source = { store, registry, viewers, metrics, handlerOptions, push: parts.createPushHandler(registry) };
   // With its own listener the API (and /metrics) is served only there.

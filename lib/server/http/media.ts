@@ -72,6 +72,7 @@ export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
       throw e;
     }
     if (!data) return sendText(req, res, 404, 'not found');
+    o.viewers?.seenRequest(`${p.segments[0]}/${p.segments[1]}`, req);
     if (carry && (type.kind === 'playlist' || type.kind === 'mpd')) data = Buffer.from(carryToken(data.toString('utf8'), type.kind, carry), 'utf8');
     const cache = type.kind === 'init' || type.kind === 'segment' ? IMMUTABLE : 'no-cache';
     sendBody(req, res, 200, type.contentType, data, { 'Cache-Control': cache });
