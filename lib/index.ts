@@ -77,6 +77,7 @@ export type { ViewerTrackerOptions } from './server/viewers.js';
 export { LiveMetrics } from './server/metrics.js';
 export type { LiveMetricsOptions, RequestRoute } from './server/metrics.js';
 export { TimedStore } from './server/timed-store.js';
+export type { ApiStream } from './server/http/api.js';
 export type { PublishContext, PublishAuthOptions } from './server/options.js';
 export { resolveRequestPath } from './server/http/request-path.js';
 export { StreamRegistry } from './server/registry.js';
