@@ -75,7 +75,11 @@ export { validateServeOptions, loadServeConfig, ConfigError } from './server/con
 export { createHandler } from './server/http/handler.js';
 export type { HandlerOptions, HandlerSource, RequestHandler, Next, CorsOrigins, TokenOptions } from './server/http/types.js';
 export { ViewerTracker } from './server/viewers.js';
+export type { ViewerTrackerOptions } from './server/viewers.js';
 export { LiveMetrics } from './server/metrics.js';
+export type { LiveMetricsOptions, RequestRoute } from './server/metrics.js';
+export { TimedStore } from './server/timed-store.js';
+export type { ApiStream } from './server/http/api.js';
 export type { PublishContext, PublishAuthOptions } from './server/options.js';
 export { signUrl } from './server/auth/sign-url.js';
 export type { SignUrlOptions } from './server/auth/sign-url.js';

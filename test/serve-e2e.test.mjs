@@ -92,7 +92,7 @@ t.test('publish over RTMP, watch HLS and DASH, list it, SIGINT exits 0', async (
   t.ok(stream, '/api/streams lists it');
   t.match(stream, { app: 'live', name: 'e2e', state: 'live' });
   t.equal((await fetch(`${base}/api/streams/live/e2e`)).status, 200);
-  t.same(await (await fetch(`${base}/api/health`)).json(), { ok: true, streams: 1 });
+  t.match(await (await fetch(`${base}/api/health`)).json(), { ok: true, streams: 1 });
   t.match(serve.out.stdout, /publish live\/e2e/, 'the publish is logged');
 
   pub.process.kill('SIGINT');

@@ -19,6 +19,7 @@ import { createHandler } from './http/handler.js';
 import type { HandlerOptions } from './http/types.js';
 import { LiveMetrics } from './metrics.js';
 import { ViewerTracker } from './viewers.js';
+import { TimedStore } from './timed-store.js';
 import type { RegistryOptions } from './options.js';
 import { RtmpServer } from './rtmp/server.js';
 import type { PublishTarget, StreamDirectory } from './types.js';
@@ -119,7 +120,9 @@ const listen = (server: http.Server, port: number, host: string): Promise<number
 export async function startLiveServer<R extends LiveRegistry>(options: ServeOptions, parts: LiveServerParts<R>): Promise<LiveServerOf<R>> {
   const host = options.host ?? '127.0.0.1';
   const store: SegmentStore = !options.store || options.store === 'memory' ? new MemoryStore() : new FileStore(options.store);
-  const registry = parts.createRegistry(registryOptions(options, store));
+  // Writes are timed for /metrics; the handlers read the store itself.
+  const timed = new TimedStore(store);
+  const registry = parts.createRegistry(registryOptions(options, timed));
   // A stream's failure must not bring the server down when nobody listens.
   registry.on('error', (path: unknown, e: unknown) => {
     if (registry.listenerCount('error') === 1) process.emitWarning(`ffnode serve: ${String(path)}: ${(e as Error)?.message ?? e}`);
@@ -130,6 +133,8 @@ export async function startLiveServer<R extends LiveRegistry>(options: ServeOpti
   parts.attachRtmp(rtmp, registry);
   const viewers = new ViewerTracker();
   const metrics = new LiveMetrics({ registry, viewers });
+  timed.onWrite = (kind, seconds) => metrics.observeStoreWrite(kind, seconds);
+  registry.on('end', (path: string) => viewers.forget(path));
   const handlerOptions = handlerOptionsOf(options);
   const source = { store, registry, viewers, metrics, handlerOptions, push: parts.createPushHandler(registry) };
   // With its own listener the API (and /metrics) is served only there.

@@ -284,6 +284,7 @@ export class LiveStream extends EventEmitter {
       publisher: src ? { protocol: src.protocol, remoteAddress: src.remoteAddress ?? null } : null,
       source: this.#sourceInfo,
       ingestBitrate: this.#meter.bitrate(),
+      ingestBytes: this.#meter.bytes,
       speed: live ? this.#speed : 0,
       renditions,
       reconnects: this.reconnects,

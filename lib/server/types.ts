@@ -119,6 +119,8 @@ export interface StreamSnapshot {
   source: { codec: string; width: number; height: number; fps: number; audioCodec: string | null; sampleRate: number | null; channels: number | null } | null;
   /** bits/s of source bytes over the last seconds */
   ingestBitrate: number;
+  /** source bytes received since the first publish (every publisher of this stream) */
+  ingestBytes: number;
   /** media seconds per wall second of the current session */
   speed: number;
   renditions: RenditionSnapshot[];

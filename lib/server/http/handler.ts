@@ -23,7 +23,7 @@ import { mediaTypeOf } from './media-types.js';
 import { createMetricsRoute } from './metrics-route.js';
 import { createPlayerRoute } from './player.js';
 import { resolveRequestPath } from './request-path.js';
-import { methodNotAllowed, sendText } from './respond.js';
+import { methodNotAllowed, sendJson, sendText } from './respond.js';
 import type { HandlerOptions, HandlerRegistry, HandlerSource, Next, RequestHandler } from './types.js';
 import type { ViewerTracker } from '../viewers.js';
 
@@ -87,12 +87,16 @@ export function createHandler(source: HandlerSource, options: HandlerOptions = {
     };
 
     const method = req.method ?? 'GET';
-    if ((method === 'PUT' || method === 'POST') && push) {
+    // '/api/…' is the API's whatever the method ('api' is a reserved app name)
+    const apiPath = api !== undefined && /^\/api(?:[/?]|$)/.test(req.url ?? '');
+    if ((method === 'PUT' || method === 'POST') && push && !apiPath) {
       route = 'push';
       if (push(req, res)) return;
     }
     const p = resolveRequestPath(req.url);
     if (!p.ok) {
+      // the API answers JSON errors, even for a path refused before it is routed
+      if (apiPath) return sendJson(req, res, p.status, { error: p.status === 404 ? 'not found' : `bad request: ${p.reason}` }, { 'Cache-Control': 'no-store' });
       if (p.status === 404) return notOurs();
       return sendText(req, res, 400, `bad request: ${p.reason}`);
     }

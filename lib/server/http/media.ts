@@ -61,9 +61,6 @@ export function isMediaPath(segments: readonly string[]): boolean {
 // A key the store refuses (RangeError) or a link below its root (ELOOP): not found, like an absent key.
 const isRefusal = (e: unknown): boolean => e instanceof RangeError || (e as { errorName?: string })?.errorName === 'ELOOP';
 
-/** Who a viewer is: address + User-Agent (bounded: the tracker keeps one entry per client). */
-const clientOf = (req: IncomingMessage): string => `${req.socket?.remoteAddress ?? '-'} ${String(req.headers['user-agent'] ?? '').slice(0, 256)}`;
-
 /** The object's tag: the store's, else a hash of its Buffer, else (a custom store streaming without one) a weak one from size and mtime. */
 const etagOf = (obj: StoredObject): string => obj.etag ?? (obj.buffer ? bufferEtag(obj.buffer) : `W/"${obj.size.toString(36)}-${String(obj.mtimeMs)}"`);
 
@@ -126,7 +123,7 @@ export function createMediaRoute(o: MediaRouteOptions): MediaRoute {
     }
     if (!obj) return sendText(req, res, 404, 'not found');
     try {
-      o.viewers?.seen(`${p.segments[0]}/${p.segments[1]}`, clientOf(req));
+      o.viewers?.seenRequest(`${p.segments[0]}/${p.segments[1]}`, req);
       if (type.kind === 'playlist' || type.kind === 'mpd') return await sendManifest(req, res, type, obj, carry, `${p.segments[0]}/${p.segments[1]}`);
       await sendRepresentation(req, res, {
         contentType: type.contentType, cacheControl: cacheControlFor(type.kind), etag: etagOf(obj), mtimeMs: obj.mtimeMs,

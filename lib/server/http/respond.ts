@@ -11,7 +11,10 @@ import { appendVary } from './cors.js';
 /** Sends `body` with its length; a HEAD request gets the headers only. */
 export function sendBody(req: IncomingMessage, res: ServerResponse, status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}): void {
   const data = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': data.length, 'X-Content-Type-Options': 'nosniff', ...headers });
+  // setHeader, not writeHead's object: only then does getHeader() see them
+  // (the handler reads Content-Length when it counts bytes served).
+  for (const [k, v] of Object.entries({ 'Content-Type': type, 'Content-Length': String(data.length), 'X-Content-Type-Options': 'nosniff', ...headers })) res.setHeader(k, v);
+  res.writeHead(status);
   res.end(req.method === 'HEAD' ? undefined : data);
 }
 
