@@ -325,8 +325,11 @@
         return;
       }
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      const { streams } = await r.json();
-      S.streams = Array.isArray(streams) ? streams : [];
+      const { streams, recordings } = await r.json();
+      // live streams first, then the recordings (ended, playable as VOD) of paths not live again
+      const live = Array.isArray(streams) ? streams : [];
+      const recorded = Array.isArray(recordings) ? recordings.filter((x) => !live.some((s) => s.path === x.path)) : [];
+      S.streams = [...live, ...recorded];
       renderList();
       renderStats();
       follow();

@@ -30,6 +30,8 @@ import { parseStreamPath, type IngestSource, type Publication, type PublishTarge
  */
 // Paths whose numbering is remembered (most recent kept): bounded whatever paths publishers choose.
 const MAX_MARKS = 10_000;
+/** Ended recorded streams listed by recordings(); the oldest is forgotten beyond it (its files stay). */
+export const MAX_RECORDINGS = 100;
 
 export class StreamRegistry extends EventEmitter implements PublishTarget, StreamDirectory {
   readonly options: Readonly<RegistryOptions>;
@@ -37,6 +39,7 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
   // Where the next presentation of an ended path starts numbering: an old
   // stream's deletion timers then never name a new stream's segment.
   readonly #marks = new Map<string, number>();
+  readonly #recordings = new Map<string, StreamSnapshot>();
   #closing: Promise<void> | null = null;
   readonly #authorize: PublishCheck | null;
 
@@ -107,6 +110,7 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
   #create(p: { app: string; name: string; path: string }): LiveStream {
     const stream = new LiveStream(p, this.options, this.#marks.get(p.path) ?? 0);
     this.#streams.set(p.path, stream);
+    this.#recordings.delete(p.path); // the new stream's presentation replaces the recorded one
     // A listener that throws is the caller's bug: reported, never allowed to
     // break the stream's bookkeeping or reach the session that emitted.
     const emit = (event: string, arg: unknown): void => {
@@ -128,6 +132,12 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
       this.#marks.set(p.path, mark);
       if (this.#marks.size > MAX_MARKS) this.#marks.delete(this.#marks.keys().next().value!);
       if (this.#streams.get(p.path) === stream) this.#streams.delete(p.path);
+      // A recorded stream stays playable as VOD until a new stream takes its path.
+      if ((info as { recording?: string | null } | undefined)?.recording && this.options.record) {
+        this.#recordings.delete(p.path);
+        this.#recordings.set(p.path, stream.snapshot());
+        if (this.#recordings.size > MAX_RECORDINGS) this.#recordings.delete(this.#recordings.keys().next().value!);
+      }
       emit('end', info);
     });
     return stream;
@@ -141,6 +151,11 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
   /** @inheritdoc */
   list(): StreamSnapshot[] {
     return [...this.#streams.values()].map((s) => s.snapshot());
+  }
+
+  /** Streams that ended with a recording (at most {@link MAX_RECORDINGS}, newest first), kept until a new stream takes the path. */
+  recordings(): StreamSnapshot[] {
+    return [...this.#recordings.values()].reverse();
   }
 
   /** @inheritdoc */

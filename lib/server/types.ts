@@ -135,6 +135,11 @@ export interface StreamSnapshot {
 export interface StreamDirectory {
   list(): StreamSnapshot[];
   get(path: string): StreamSnapshot | undefined;
+  /**
+   * streams that ended with a recording, newest first: their presentations
+   * stay in the store as VOD (state 'ended'); absent when not tracked
+   */
+  recordings?(): StreamSnapshot[];
   /** ends the stream's current publisher; resolves false when no such stream */
   kick(path: string, reason?: string): Promise<boolean>;
 }

@@ -119,7 +119,7 @@ export function createApiRoute(o: ApiRouteOptions): ApiRoute {
 
     switch (m.spec.path) {
       case '/api/streams':
-        return sendJson(req, res, 200, { streams: o.directory.list().map(withViewers) }, NO_STORE);
+        return sendJson(req, res, 200, { streams: o.directory.list().map(withViewers), recordings: (o.directory.recordings?.() ?? []).map(withViewers) }, NO_STORE);
       case '/api/streams/{app}/{name}': {
         let path: string;
         try {
