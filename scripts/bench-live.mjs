@@ -23,13 +23,13 @@
 //
 // Results: a table per step, a summary per side, ratios ffnode / ffmpeg, and
 // .cache/bench-live.json.
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RUNGS, cliLadder } from './bench/ladder.mjs';
-import { freePorts, kill, killAll, killChildrenOnExit, leafPid, listening, sleep, spawnTracked, sumStats, track, until } from './bench/procs.mjs';
+import { freePorts, kill, killAll, killChildrenOnExit, leafPid, listening, sleep, spawnTracked, sumStats, until } from './bench/procs.mjs';
+import { errorLine, publishLoop, startServeChild } from './bench/serve-child.mjs';
 import { root, testSource } from './bench/source.mjs';
 
 const { values } = parseArgs({
@@ -66,18 +66,8 @@ const source = testSource({ width: 1280, height: 720, fps: FPS, seconds: 70, ext
 const tmpRoot = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'ffnode-bench-live-'));
 process.on('exit', () => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 
-/** `ffmpeg -re -stream_loop -1 -i source -c copy -f flv url`, with its stderr kept for errors. */
-function publish(url) {
-  const p = spawnTracked('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', source, '-c', 'copy', '-f', 'flv', url],
-    { lifetime, stdio: ['ignore', 'ignore', 'pipe'] });
-  p.stderrText = '';
-  p.stderr.on('data', (d) => { p.stderrText = (p.stderrText + d).slice(-2000); });
-  return p;
-}
-
+const publish = (url) => publishLoop(source, url, lifetime);
 const exited = (p) => p.exitCode !== null || p.signalCode !== null;
-/** The telling line of a child's stderr: its first `…Error: …` line, else its last line. */
-const errorLine = (text) => { const lines = text.split('\n').map((l) => l.trim()).filter(Boolean); return lines.find((l) => /^\w*(Error|Exception)\b/.test(l)) ?? lines.at(-1) ?? ''; };
 
 /**
  * The ffmpeg CLI side: one `ffmpeg -listen 1 -i rtmp://…` process per
@@ -132,41 +122,19 @@ async function startFfmpeg(n, dir) {
   };
 }
 
-/** The ffnode side: scripts/bench/live-server.mjs (serve()) in one child process; snapshots over IPC. */
+/** The ffnode side: serve() alone in one child process (scripts/bench/serve-child.mjs); snapshots over IPC. */
 async function startFfnode(n) {
   const options = { host: '127.0.0.1', httpPort: 0, rtmpPort: 0, store: 'memory', ladder: LADDER, preset, segmentDuration: SEGMENT, hls: true, dash: false,
     audio: { codec: 'aac', bitrate: 128_000, sampleRate: 48_000, channelLayout: 'stereo' }, maxStreams: Math.max(16, n) };
-  const child = track(fork(path.join(root, 'scripts', 'bench', 'live-server.mjs'), [JSON.stringify(options)],
-    { detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
-  child.stderrText = '';
-  child.stdout.resume(); // whatever the server logs stays out of the table
-  child.stderr.on('data', (d) => { child.stderrText = (child.stderrText + d).slice(-4000); });
-  const waiting = new Map();
-  let ids = 0;
-  const ready = new Promise((resolve, reject) => {
-    child.on('message', (m) => {
-      if (m?.type === 'ready') resolve(m);
-      else if (m?.type === 'snapshot') { waiting.get(m.id)?.(m); waiting.delete(m.id); }
-    });
-    child.once('exit', (code, sig) => reject(new Error(`the ffnode server exited (${code ?? sig}): ${errorLine(child.stderrText)}`)));
-  });
-  ready.catch(() => {}); // an exit after 'ready' is seen by alive()
-  const { rtmpPort } = await withTimeout(ready, 30_000, 'the ffnode server\'s start');
+  const server = await startServeChild(options);
   const paths = Array.from({ length: n }, (_, i) => `live/s${i}`);
-  const request = () => new Promise((resolve) => {
-    if (exited(child) || !child.connected) return resolve(null);
-    const id = ++ids;
-    waiting.set(id, resolve);
-    child.send({ type: 'snapshot', id });
-    setTimeout(() => { if (waiting.delete(id)) resolve(null); }, 5000);
-  });
   return {
-    urls: paths.map((p) => `rtmp://127.0.0.1:${rtmpPort}/${p}`),
-    pids: () => [child.pid],
-    alive: () => !exited(child),
-    why: () => errorLine(child.stderrText),
+    urls: paths.map((p) => `rtmp://127.0.0.1:${server.rtmpPort}/${p}`),
+    pids: () => [server.pid],
+    alive: server.alive,
+    why: server.why,
     async sample() {
-      const snap = await request();
+      const snap = await server.snapshot();
       if (!snap) return paths.map(() => null);
       return paths.map((p) => {
         const s = snap.streams.find((x) => x.path === p);
@@ -177,11 +145,7 @@ async function startFfnode(n) {
           dropped: video.reduce((a, r) => a + r.dropped, 0), speed: s.speed, latency: s.latency };
       });
     },
-    async stop() {
-      if (!exited(child) && child.connected) child.send({ type: 'close' });
-      await until(() => exited(child), 4000);
-      kill(child);
-    },
+    stop: server.stop,
   };
 }
 

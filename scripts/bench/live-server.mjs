@@ -1,7 +1,7 @@
 // The ffnode side of `npm run bench:live`, run alone in its own process so
 // that its CPU and RSS are measured alone: `serve()` with the benchmark's
 // options (JSON in argv[2]); answers the parent's IPC requests with registry
-// snapshots; exits when the parent says 'close' or goes away.
+// snapshots (and its event loop's utilisation); exits when the parent says 'close' or goes away.
 import * as ffnode from 'ffnode';
 
 const options = JSON.parse(process.argv[2] ?? '{}');
@@ -27,7 +27,8 @@ async function close(code) {
 }
 
 process.on('message', (m) => {
-  if (m?.type === 'snapshot') process.send({ type: 'snapshot', id: m.id, t: Date.now(), streams: snapshot() });
+  // elu: cumulative event-loop idle/active ms, so the parent can tell how busy the JS thread was between two snapshots
+  if (m?.type === 'snapshot') process.send({ type: 'snapshot', id: m.id, t: Date.now(), streams: snapshot(), elu: performance.eventLoopUtilization() });
   else if (m?.type === 'close') close(0);
 });
 process.on('disconnect', () => close(0)); // the parent died: never outlive it
