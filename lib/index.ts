@@ -48,6 +48,8 @@ export type { Rendition, MediaSegment, SegmentStore, StoredObject, ByteRange, Pr
 export { Presentation, MASTER_KEY, MPD_KEY, playlistKey, initKey, segmentKey } from './delivery/presentation.js';
 export { MemoryStore } from './delivery/memory-store.js';
 export { FileStore } from './delivery/fs-store.js';
+export { CachedStore } from './delivery/cached-store.js';
+export type { CachedStoreOptions } from './delivery/cached-store.js';
 export { PrefixStore } from './delivery/prefix-store.js';
 export type { FileStoreOptions } from './delivery/fs-store.js';
 export { renderMediaPlaylist, renderMasterPlaylist, mediaPlaylistVersion, hlsTargetDuration, formatExtinf } from './delivery/hls.js';

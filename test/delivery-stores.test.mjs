@@ -5,7 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FileStore, MemoryStore, FFmpegError } from 'ffnode';
+import { CachedStore, FileStore, MemoryStore, FFmpegError } from 'ffnode';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-store-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -158,4 +158,49 @@ t.test('FileStore: symlinks planted below the root are never followed', async (t
   const s2 = new FileStore(viaLink);
   await s2.put('v/seg_1.m4s', 'through a linked root');
   t.equal((await s2.get('v/seg_1.m4s'))?.toString(), 'through a linked root');
+});
+
+t.test('CachedStore: writes through, serves what it wrote from memory, bounded, never stale', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-cached-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const disk = new FileStore(dir);
+  const store = new CachedStore(disk, { maxBytes: 1000 });
+  await store.put('live/a/seg_1.m4s', Buffer.alloc(400, 1));
+  t.same(fs.readFileSync(path.join(dir, 'live/a/seg_1.m4s')), Buffer.alloc(400, 1), 'on disk');
+  const first = await store.open('live/a/seg_1.m4s');
+  t.ok(first.buffer, 'a cached object is served from memory');
+  t.equal(first.buffer, (await store.open('live/a/seg_1.m4s')).buffer, 'the same Buffer each time (zero-copy)');
+  t.equal(first.size, 400);
+  t.ok(Number.isFinite(first.mtimeMs), 'the put time is its modification time');
+
+  // LRU: touching seg_1 makes seg_2 the oldest when seg_3 needs room
+  await store.put('live/a/seg_2.m4s', Buffer.alloc(400, 2));
+  await store.get('live/a/seg_1.m4s');
+  await store.put('live/a/seg_3.m4s', Buffer.alloc(400, 3));
+  t.equal(store.cachedBytes, 800, 'bounded by maxBytes');
+  t.ok((await store.open('live/a/seg_1.m4s')).buffer, 'recently used: still cached');
+  const evicted = await store.open('live/a/seg_2.m4s');
+  t.notOk(evicted.buffer, 'evicted: served by the inner store (streamed from its file)');
+  t.equal(evicted.size, 400);
+  await evicted.close();
+  t.same(await store.get('live/a/seg_2.m4s'), Buffer.alloc(400, 2), 'evicted content still readable');
+  t.notOk((await store.open('live/a/seg_2.m4s')).buffer, 'a miss does not fill the cache');
+
+  // rewrites replace, deletes drop; an oversized object goes to disk only
+  await store.put('live/a/index.m3u8', '#EXTM3U\n#v1\n');
+  await store.put('live/a/index.m3u8', '#EXTM3U\n#v2\n');
+  t.equal((await store.get('live/a/index.m3u8')).toString(), '#EXTM3U\n#v2\n');
+  await store.delete('live/a/seg_1.m4s');
+  t.equal(await store.get('live/a/seg_1.m4s'), null, 'deleted from memory and disk');
+  t.notOk(fs.existsSync(path.join(dir, 'live/a/seg_1.m4s')));
+  await store.put('live/a/big.m4s', Buffer.alloc(2000, 9));
+  t.notOk((await store.open('live/a/big.m4s')).buffer, 'larger than the cache: not cached');
+  t.ok(store.cachedBytes <= 1000);
+  t.same(await store.list('live/a/'), await disk.list('live/a/'), 'list is the inner store\'s');
+
+  // a failed write leaves the old cached content: the cache never has bytes the disk lacks
+  const failing = new CachedStore({ put: async () => { throw new Error('disk full'); }, get: async () => null, delete: async () => {}, list: async () => [] });
+  await t.rejects(failing.put('x/y/z.m4s', 'data'), { message: 'disk full' });
+  t.equal(await failing.get('x/y/z.m4s'), null);
+  await t.rejects(store.get('../escape'), RangeError, 'keys are checked on the cached path too');
 });

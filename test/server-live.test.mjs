@@ -11,6 +11,7 @@ import path from 'node:path';
 import { startLiveServer, CLOSE_TIMEOUT_MS, describeEvent, urlHost } from '../dist/server/live-server.js';
 import { MemoryStore } from '../dist/delivery/memory-store.js';
 import { FileStore } from '../dist/delivery/fs-store.js';
+import { CachedStore } from '../dist/delivery/cached-store.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-live-server-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -76,11 +77,13 @@ t.test('ports 0, URLs, the registry options and the parts wired together', async
   t.equal(reg.closed, 1);
 });
 
-t.test('a directory store is a FileStore', async (t) => {
+t.test('a directory store is a FileStore, read through a memory cache of what the server wrote', async (t) => {
   const server = await startLiveServer({ httpPort: 0, rtmpPort: 0, store: tmp }, parts());
-  t.ok(server.store instanceof FileStore);
-  t.equal(server.store.root, tmp);
+  t.ok(server.store instanceof CachedStore);
+  t.ok(server.store.inner instanceof FileStore);
+  t.equal(server.store.inner.root, tmp);
   await server.store.put('live/cam/master.m3u8', '#EXTM3U\n');
+  t.equal(fs.readFileSync(path.join(tmp, 'live/cam/master.m3u8'), 'utf8'), '#EXTM3U\n', 'written through to the disk');
   const r = await fetch(`${server.url}/live/cam/master.m3u8`);
   t.equal(await r.text(), '#EXTM3U\n');
   await server.close();

@@ -13,6 +13,7 @@ import { DemoSource } from './ingest/demo.js';
 import type { AddressInfo } from 'node:net';
 import { FileStore } from '../delivery/fs-store.js';
 import { MemoryStore } from '../delivery/memory-store.js';
+import { CachedStore } from '../delivery/cached-store.js';
 import type { SegmentStore } from '../delivery/types.js';
 import type { ServeOptions } from './config.js';
 import { createHandler } from './http/handler.js';
@@ -119,7 +120,9 @@ const listen = (server: http.Server, port: number, host: string): Promise<number
  */
 export async function startLiveServer<R extends LiveRegistry>(options: ServeOptions, parts: LiveServerParts<R>): Promise<LiveServerOf<R>> {
   const host = options.host ?? '127.0.0.1';
-  const store: SegmentStore = !options.store || options.store === 'memory' ? new MemoryStore() : new FileStore(options.store);
+  // A directory store is read through a memory cache of what the server wrote:
+  // players ask for the live window, which is then never a file-system call.
+  const store: SegmentStore = !options.store || options.store === 'memory' ? new MemoryStore() : new CachedStore(new FileStore(options.store));
   // Writes are timed for /metrics; the handlers read the store itself.
   const timed = new TimedStore(store);
   const registry = parts.createRegistry(registryOptions(options, timed));
