@@ -13,7 +13,8 @@
 //
 //   viewers   --connections simulated players, each on its own keep-alive
 //             connection fetching its media playlist and then that
-//             playlist's newest segment every --cycle s, spread at random over
+//             playlist's newest segment every --cycle s (default: the segment
+//             duration, a live player's pace; --cycle 1 doubles it), spread at random over
 //             the period: the latency target is judged here.
 //   saturate  autocannon, --connections connections, each alternating the
 //             same two requests as fast as the server answers: requests/s.
@@ -26,7 +27,7 @@
 // playlist p99 under the viewers load is ≥ 50 ms. Not part of `npm test`.
 //
 //   node scripts/bench-http.mjs [--seconds 30] [--connections 500] [--streams 2] [--ladder 360p,240p]
-//     [--cycle 1] [--loads viewers,saturate] [--sides ffnode,nginx-1,nginx-auto] [--warmup 3]
+//     [--cycle 2] [--loads viewers,saturate] [--sides ffnode,nginx-1,nginx-auto] [--warmup 3]
 //     [--baseline 10] [--preset veryfast] [--json FILE]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -47,7 +48,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '500' },
     streams: { type: 'string', default: '2' },
     ladder: { type: 'string', default: '360p,240p' },
-    cycle: { type: 'string', default: '1' },
+    cycle: { type: 'string' },
     loads: { type: 'string', default: 'viewers,saturate' },
     sides: { type: 'string', default: 'ffnode,nginx-1,nginx-auto' },
     warmup: { type: 'string', default: '3' },
@@ -60,7 +61,8 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const streams = Number(values.streams);
 const ladder = values.ladder.split(',').filter(Boolean);
-const cycle = Number(values.cycle);
+const SEGMENT = 2;
+const cycle = values.cycle === undefined ? SEGMENT : Number(values.cycle);
 const loads = values.loads.split(',').filter(Boolean);
 const sides = values.sides.split(',').filter(Boolean);
 const warmup = Number(values.warmup);
@@ -97,7 +99,6 @@ function fileLimits() {
 }
 
 const FPS = 30;
-const SEGMENT = 2;
 const MIN_SEGMENTS = 3; // in every media playlist before any load
 const P99_TARGET = 50; // ms, playlists, under the viewers load
 const MIN_SPEED = 0.98; // encode speed below which a live stream falls behind (as npm run bench:live judges it)
