@@ -59,7 +59,7 @@ t.test('bearer tokens on the API and /metrics', async (t) => {
   for (const token of [TOKEN_A, TOKEN_B]) {
     const r = await call(api, { headers: bearer(token) });
     t.equal(r.status, 200, `either rotation token: 200 (${token.slice(15, 18)})`);
-    t.same(r.json, { streams: [] });
+    t.same(r.json, { streams: [], recordings: [] });
     t.equal(r.headers.get('cache-control'), 'no-store');
   }
   t.equal((await call(api, { headers: { authorization: `bearer   ${TOKEN_B}` } })).status, 200, 'the scheme is case-insensitive');
@@ -176,7 +176,7 @@ t.test('the API on its own listener: absent from the public one', async (t) => {
   }
   const list = await call(`${server.adminUrl}/api/streams`, { headers: bearer(TOKEN_A) });
   t.equal(list.status, 200, 'the API answers on its own port');
-  t.same(list.json, { streams: [] });
+  t.same(list.json, { streams: [], recordings: [] });
   t.equal((await call(`${server.adminUrl}/api/streams`)).status, 401, 'with its token');
   const metrics = await call(`${server.adminUrl}/metrics`, { headers: bearer(TOKEN_A) });
   t.equal(metrics.status, 200, '/metrics too');

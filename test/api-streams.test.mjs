@@ -158,7 +158,7 @@ t.test('a live stream through the API', async (t) => {
     const gone = await getJson(`${api}/live/api`);
     t.equal(gone.status, 404);
     t.same(gone.json, { error: `no stream ${PATH}` });
-    t.same((await getJson(api)).json, { streams: [] });
+    t.same((await getJson(api)).json, { streams: [], recordings: [] });
     const again = await getJson(`${api}/live/api`, { method: 'DELETE' });
     t.equal(again.status, 404, 'DELETE of an ended stream: 404');
   });

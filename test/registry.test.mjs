@@ -199,6 +199,17 @@ t.test('recording: each session copied to a playable file; the presentation fina
   t.match(hls, /#EXT-X-ENDLIST/, 'finalised with ENDLIST after the grace');
   t.match(hls, /#EXT-X-DISCONTINUITY\n/, 'the reconnect is marked');
   t.match(await text(store, 'live/rec/manifest.mpd'), /type="static"/, 'the MPD became static');
+
+  // the ended recording stays listed (for the API and the player page) until a new stream takes the path
+  t.same(reg.list(), [], 'no live stream');
+  const [rec] = reg.recordings();
+  t.match(rec, { path: 'live/rec', state: 'ended', manifests: { hls: '/live/rec/master.m3u8', dash: '/live/rec/manifest.mpd' } });
+  t.ok(rec.recording && rec.recording.startsWith(nodePath.join(dir, 'live', 'rec')), 'with its file');
+  t.equal(reg.recordings().length, 1);
+  const c = ffmpegSource('live/rec', { seconds: 1 });
+  const pub = await reg.publish(c.source);
+  t.same(reg.recordings(), [], 'a new stream on the path replaces the recorded one');
+  await pub.ended;
   await reg.close();
 });
 

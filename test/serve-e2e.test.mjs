@@ -109,7 +109,7 @@ t.test('SIGTERM with nothing published: exit 0 at once', async (t) => {
   const serve = startServe([]);
   t.teardown(() => serve.process.exitCode === null && serve.process.kill('SIGKILL'));
   const { httpPort } = await serve.ready;
-  t.same(await (await fetch(`http://127.0.0.1:${httpPort}/api/streams`)).json(), { streams: [] });
+  t.same(await (await fetch(`http://127.0.0.1:${httpPort}/api/streams`)).json(), { streams: [], recordings: [] });
   const t0 = Date.now();
   serve.process.kill('SIGTERM');
   const { code, at } = await serve.exited;

@@ -129,7 +129,7 @@ t.test('api', async (t) => {
   t.equal(list.status, 200);
   t.match(list.headers.get('content-type'), /^application\/json/);
   // the earlier subtests fetched live/cam1's media from this process: one viewer
-  t.same(await list.json(), { streams: streams.map((s) => ({ ...s, viewers: s.path === 'live/cam1' ? 1 : 0 })) });
+  t.same(await list.json(), { streams: streams.map((s) => ({ ...s, viewers: s.path === 'live/cam1' ? 1 : 0 })), recordings: [] });
   const one = await fetch(`${base}/api/streams/live/cam2`);
   t.same(await one.json(), { ...streams[1], viewers: 0 });
   const missing = await fetch(`${base}/api/streams/live/nope`);
