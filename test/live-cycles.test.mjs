@@ -85,7 +85,15 @@ t.test(`${CYCLES} publish/unpublish cycles through the registry`, async (t) => {
   t.equal(live.of('end', PATH).length, CYCLES, 'one end event per cycle');
   t.same(live.of('error'), [], 'no stream error');
   t.equal(registry.list().length, 0, 'no stream left in the registry');
-  t.ok(rssLast <= rssWarm * 1.05, `RSS at the end within 5 % of its warm level (cycles ${WARM}-${WARM + 20})`);
+  // RSS wanders ±4 % around its plateau from cycle to cycle (glibc arenas;
+  // 300-cycle soaks stay within 204–219 MiB): a leak is a trend, so the gate
+  // is the least-squares slope over the warm readings, projected over 100 cycles.
+  const warm = mem.filter((m) => m.cycle >= WARM);
+  const mx = warm.reduce((a, m) => a + m.cycle, 0) / warm.length;
+  const my = mean(warm);
+  const slope = warm.reduce((a, m) => a + (m.cycle - mx) * (m.rss - my), 0) / warm.reduce((a, m) => a + (m.cycle - mx) ** 2, 0);
+  t.ok(slope * 100 <= rssWarm * 0.05, `RSS trend after cycle ${WARM}: ${mib(slope * 100)} MiB per 100 cycles (≤ 5 % of ${mib(rssWarm)} MiB)`);
+  t.ok(rssLast <= rssWarm * 1.1, `RSS at the end within 10 % of its warm level (cycles ${WARM}-${WARM + 20})`);
   // the removed presentations leave nothing in the store (their deletions wait a grace: allow it)
   const left = await waitFor(async () => {
     const keys = await live.server.store.list('live/cycle/');
