@@ -59,6 +59,7 @@ export type { MpdOptions, MpdRepresentation, MpdSegment, TimelineEntry } from '.
 export { BandwidthMeter, measureBandwidth, nominalBandwidth } from './delivery/bandwidth.js';
 export type { Bandwidth } from './delivery/bandwidth.js';
 export { stats, versions, setLogLevel } from './stats.js';
+export { addonPath } from './native/binding.js';
 export type { Versions } from './stats.js';
 export type { Stats } from './stats.js';
 export type { Rational, AVOptions, MediaType, VideoFrameInit, AudioFrameInit, PacketInit } from '../types/binding.js';
