@@ -22,13 +22,13 @@
 //              install --ignore-scripts` when package.json's dependencies no
 //              longer match the lock (the lock is updated: commit it).
 //              --ignore-scripts because the only install script in the tree is
-//              our own (`node-gyp-build`), which would compile the addon inside
+//              our own (scripts/install.mjs), which would compile the addon inside
 //              npm's output, single-threaded, with errors hard to see; step c
 //              builds it once, with -j max and clear errors. A dependency that
 //              ever gains an install script is rebuilt explicitly (`npm rebuild`).
 //   c. addon   node-gyp when build/Release/ffnode.node is missing or older than
 //              binding.gyp or anything in native/ (skipped when it is missing but a
-//              matching prebuild is newer than every source). Incremental `node-gyp
+//              prebuild for this FFmpeg major is newer than every source). Incremental `node-gyp
 //              build` when only file contents changed; `node-gyp rebuild` when
 //              binding.gyp or the set of native/*.cc changed.
 //   d. ts      `npm run build:ts` when dist/index.mjs (the last file it writes) is
@@ -352,11 +352,14 @@ const nativeSources = () => fs.readdirSync(r('native')).filter((f) => f.endsWith
 const sourcesMtime = () => Math.max(mtime(r('binding.gyp')), newest(r('native')));
 
 function prebuildFor() {
-  // node-gyp-build's own matching (platform, arch, napi, libc tags).
+  // node-gyp-build's own matching (platform, arch, napi, libc tags), and the
+  // FFmpeg major in our avcodec<N> tag (scripts/prebuilds.mjs) must be this system's.
   try {
     const ngb = createRequire(r('package.json'))('node-gyp-build');
     const p = ngb.resolve(root);
-    return p.startsWith(r('prebuilds') + path.sep) ? p : null;
+    if (!p.startsWith(r('prebuilds') + path.sep)) return null;
+    const major = Number.parseInt(spawnSync('pkg-config', ['--modversion', 'libavcodec'], { encoding: 'utf8' }).stdout, 10);
+    return path.basename(p).includes(`.avcodec${major}.`) ? p : null;
   } catch {
     return null;
   }
