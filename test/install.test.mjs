@@ -62,6 +62,11 @@ t.test('installed with --ignore-scripts, import and require load the prebuild', 
   t.equal(Number.parseInt(got.v, 10), major, 'it runs on the system libavcodec major');
   const cjs = run(process.execPath, ['-e', `const m = require('ffnode'); console.log(typeof m.transcode, m.addonPath)`], app);
   t.equal(cjs.stdout.trim(), `function ${got.addon}`, cjs.out);
+  // With scripts allowed, the install script finds the prebuild and compiles nothing.
+  const script = run('npm', ['rebuild', 'ffnode', '--foreground-scripts'], app);
+  t.equal(script.status, 0, script.out);
+  t.match(script.out, `ffnode: using the prebuilt addon prebuilds/linux-x64/${prebuildName} (libavcodec ${got.v}); nothing to compile`);
+  t.notOk(fs.existsSync(path.join(installed, 'build')), 'still nothing compiled');
 });
 
 t.test('a strict TypeScript consumer compiles; a misspelt option does not', async (t) => {
