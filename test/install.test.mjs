@@ -29,6 +29,8 @@ function run(cmd, args, cwd, extraEnv = {}) {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-install-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+// The from-source fallback compiles the addon (44 s idle, 150 s with the suite's other file running): more than tap's 240 s default per file must be allowed.
+t.setTimeout(600_000);
 const app = path.join(tmp, 'app');
 const installed = path.join(app, 'node_modules', 'ffnode');
 const load = `import('ffnode').then((m) => console.log(JSON.stringify({ addon: m.addonPath, v: m.versions().libavcodec })))`;
