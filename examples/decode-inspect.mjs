@@ -23,21 +23,21 @@ const seen = new Map();
 let listed = 0;
 for await (const batch of dec.batches()) { // every stream, in file order
   for (const frame of batch.frames) {
-  const type = frame.mediaType;
-  const t = (frame.pts * frame.timeBase[0]) / frame.timeBase[1]; // pts in seconds
-  const s = seen.get(type) ?? { frames: 0, keyframes: 0, keyframeTimes: [], pictTypes: {}, first: t, last: t };
-  s.frames++;
-  s.last = t;
-  if (frame.keyFrame) {
-    s.keyframes++;
-    if (type === 'video') s.keyframeTimes.push(Number(t.toFixed(3)));
-  }
-  if (type === 'video') s.pictTypes[frame.pictType] = (s.pictTypes[frame.pictType] ?? 0) + 1;
-  seen.set(type, s);
-  if (type === 'video' && listed++ < toList) {
-    console.log(`  video frame pts=${frame.pts} (${t.toFixed(3)} s) ${frame.pictType}${frame.keyFrame ? ' key' : ''} ${frame.width}x${frame.height} ${frame.format}, ${frame.size} bytes`);
-  }
-  frame.free(); // every frame is a reference to native memory: free it when done
+    const type = frame.mediaType;
+    const t = (frame.pts * frame.timeBase[0]) / frame.timeBase[1]; // pts in seconds
+    const s = seen.get(type) ?? { frames: 0, keyframes: 0, keyframeTimes: [], pictTypes: {}, first: t, last: t };
+    s.frames++;
+    s.last = t;
+    if (frame.keyFrame) {
+      s.keyframes++;
+      if (type === 'video') s.keyframeTimes.push(Number(t.toFixed(3)));
+    }
+    if (type === 'video') s.pictTypes[frame.pictType] = (s.pictTypes[frame.pictType] ?? 0) + 1;
+    seen.set(type, s);
+    if (type === 'video' && listed++ < toList) {
+      console.log(`  video frame pts=${frame.pts} (${t.toFixed(3)} s) ${frame.pictType}${frame.keyFrame ? ' key' : ''} ${frame.width}x${frame.height} ${frame.format}, ${frame.size} bytes`);
+    }
+    frame.free(); // every frame is a reference to native memory: free it when done
   }
 }
 await dec.close();
