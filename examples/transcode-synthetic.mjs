@@ -3,7 +3,8 @@
 // produced. Run: node examples/transcode-synthetic.mjs [outDir] [seconds]
 import fs from 'node:fs';
 import path from 'node:path';
-import { Decoder, Scaler, Resampler, Encoder, Segmenter, stats, versions } from 'ffnode';
+import { Decoder, Scaler, Resampler, Encoder, Segmenter, versions } from 'ffnode';
+import { checkFreed } from './support/lifecycle.mjs';
 
 const outDir = path.resolve(process.argv[2] ?? 'out/synthetic');
 const seconds = Number(process.argv[3] ?? 6);
@@ -97,5 +98,4 @@ console.log(`video: ${venc.selection.encoder} ${venc.parameters.codecString} 640
 console.log(`encoded ${videoFrames} video frames in ${ms.toFixed(0)} ms (${((seconds * 1000) / ms).toFixed(1)}× real time)`);
 console.log(`wrote ${outDir}/init.mp4 (${seg.init.length} bytes) and ${written.length} segments:`);
 console.table(written);
-const s = stats();
-console.log(`live native objects after the run: frames=${s.frames} packets=${s.packets} objects=${s.objects}`);
+checkFreed();
