@@ -12,7 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { AVOptions, DecodedBatch, InputInfo, StreamInfo, Decoder as NativeDecoder } from '../../types/binding.js';
-import { callerError, SOURCE_FAILED } from '../errors.js';
+import { callerError, SOURCE_FAILED, withInput } from '../errors.js';
 import { native } from '../native/binding.js';
 import type { Frame, Packet } from './frame.js';
 import { LIMITS, checkBoolean, checkInt, checkNumber, checkObject, checkOptionalInt, checkString } from './validate.js';
@@ -119,7 +119,7 @@ export class Decoder {
       });
     } catch (e) {
       await dec.close();
-      throw opts.signal?.aborted ? (opts.signal.reason ?? e) : (dec.#inputError ?? e);
+      throw opts.signal?.aborted ? (opts.signal.reason ?? e) : withInput(dec.#inputError ?? e, input);
     }
     return dec;
   }

@@ -4,7 +4,8 @@
  */
 import type { SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { AudioOptions } from '../transcoding/audio-rendition.js';
-import type { VariantSpec } from '../transcoding/ladder.js';
+import type { LadderSpec } from '../transcoding/ladder.js';
+import type { Preset } from '../../types/binding.js';
 import type { IngestProtocol } from './types.js';
 
 /** What a publish authorisation decides on. */
@@ -36,9 +37,9 @@ export interface RegistryOptions {
   /** where every stream's presentation lives, each under `<app>/<name>/` */
   store: SegmentStore;
   /** rung names or specs; default: derived from each stream's first frames (never upscaled) */
-  ladder?: readonly (string | VariantSpec)[];
+  ladder?: LadderSpec;
   /** x264 preset (default 'veryfast') */
-  preset?: string;
+  preset?: Preset;
   /** seconds (default 2) */
   segmentDuration?: number;
   segmentFormat?: SegmentFormat;
