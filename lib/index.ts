@@ -97,7 +97,7 @@ export { TypedEmitter } from './typed-emitter.js';
 export type { EventMap, EventListener } from './typed-emitter.js';
 export type { ErrorName, LibavErrorName, FfnodeErrorName } from './errors.js';
 export type { TranscodeEvents } from './transcoding/transcode.js';
-export type { LiveSessionEvents } from './transcoding/live-session.js';
+export type { LiveSessionEvents, LatencyMode } from './transcoding/live-session.js';
 export type { LiveStreamEvents, RegistryEvents, PublisherInfo, UnpublishInfo } from './server/stream.js';
 export type { PullSourceEvents } from './server/ingest/pull.js';
 export type { RtmpServerEvents } from './server/rtmp/server.js';

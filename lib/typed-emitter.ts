@@ -12,10 +12,20 @@
  */
 import { EventEmitter } from 'node:events';
 
-/** Event name → listener argument tuple. */
+/**
+ * Event name → listener argument tuple (the constraint of an event map).
+ *
+ * @example
+ * type Ok = TranscodeEvents extends EventMap<TranscodeEvents> ? true : false; // true
+ */
 export type EventMap<M> = { [E in keyof M]: unknown[] };
 
-/** The typed listener of event `E` of map `M`. */
+/**
+ * The typed listener of event `E` of map `M`.
+ *
+ * @example
+ * const onProgress: EventListener<TranscodeEvents, 'progress'> = (p) => console.log(p.percent);
+ */
 export type EventListener<M extends EventMap<M>, E extends keyof M> = (...args: M[E]) => void;
 
 // Merged into the class below: these signatures replace EventEmitter's
@@ -33,6 +43,12 @@ export interface TypedEmitter<M extends EventMap<M>> {
   removeAllListeners(event?: keyof M & string): this;
 }
 
-/** Base class of ffnode's emitters; see the module comment. */
+/**
+ * Base class of ffnode's emitters; see the module comment.
+ *
+ * @example
+ * class Job extends TypedEmitter<{ done: [ok: boolean] }> {}
+ * new Job().once('done', (ok) => console.log(ok ? 'ok' : 'failed'));
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class TypedEmitter<M extends EventMap<M>> extends EventEmitter {}

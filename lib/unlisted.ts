@@ -10,7 +10,12 @@ import type { Unlisted } from '../types/binding.js';
 
 export type { Unlisted };
 
-/** `value`, typed as a deliberate {@link Unlisted} name. */
+/**
+ * `value`, typed as a deliberate {@link Unlisted} name.
+ *
+ * @example
+ * const opts: EncoderOptions = { codec: 'h264_nvenc', preset: unlisted('p5') };
+ */
 export function unlisted(value: string): Unlisted {
   return value as Unlisted;
 }

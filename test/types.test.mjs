@@ -56,6 +56,12 @@ t.test('runtime side of the types: unlisted() is the string, errors carry their 
   t.equal(e2.input, missing, 'transcode: input is the path');
   const e3 = await remux(missing, path.join(root, 'test', 'no-such-output.mp4')).catch((e) => e);
   t.equal(e3.input, missing, 'remux: input is the path');
+  const graph = 'testsrc2=size=64x64:rate=10:duration=1';
+  const dec = await Decoder.open(graph, { format: 'lavfi' });
+  const e5 = await dec.seek(5).catch((e) => e); // a lavfi graph cannot seek
+  await dec.close();
+  t.equal(e5.errorName, 'EINVAL', 'a seek on a graph fails');
+  t.equal(e5.input, graph, 'later calls name the input too');
   const byteSource = (async function* () { yield new Uint8Array(64); })();
   const e4 = await Decoder.open(byteSource).catch((e) => e);
   t.ok(e4 instanceof FFmpegError, 'a byte source that is not media fails with an FFmpegError');

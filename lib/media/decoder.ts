@@ -76,6 +76,8 @@ export class Decoder {
   readonly #native: NativeDecoder;
   #info!: InputInfo;
   #inputError: unknown = null;
+  // the path/URL/graph, named on the errors of later reads too (null: a byte source)
+  #input: string | null = null;
   #source: AsyncIterator<unknown> | null = null;
   #stream: { destroy?: () => void } | null = null;
   #closing: Promise<void> | null = null;
@@ -98,6 +100,7 @@ export class Decoder {
     validateOptions(opts);
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
     const dec = new Decoder();
+    if (isUrl) dec.#input = input;
     if (opts.signal) {
       // Attached before open: an abort interrupts a slow or silent open too.
       dec.#signal = opts.signal;
@@ -196,7 +199,7 @@ export class Decoder {
     try {
       return await p;
     } catch (e) {
-      throw this.#inputError ?? e;
+      throw withInput(this.#inputError ?? e, this.#input);
     }
   }
 

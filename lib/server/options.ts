@@ -5,6 +5,7 @@
 import type { SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { AudioOptions } from '../transcoding/audio-rendition.js';
 import type { LadderSpec } from '../transcoding/ladder.js';
+import type { LatencyMode } from '../transcoding/live-session.js';
 import type { Preset } from '../../types/binding.js';
 import type { IngestProtocol } from './types.js';
 
@@ -46,7 +47,7 @@ export interface RegistryOptions {
   /** segments in the live window (default 6) */
   windowSize?: number;
   /** 'low' (default): no B-frames, no lookahead; 'normal': the preset's own */
-  latency?: 'low' | 'normal';
+  latency?: LatencyMode;
   audio?: AudioOptions | false;
   hls?: boolean;
   dash?: boolean;

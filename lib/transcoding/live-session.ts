@@ -53,6 +53,15 @@ export interface LiveContinuation {
  * expensive rung is shed while any rung is behind, the smallest drops last),
  * 'equal' (only a rung whose queue is full drops), or rung ids in drop order.
  */
+/**
+ * How a live session trades latency for compression: 'low' (x264 tune
+ * zerolatency: no B-frames, no lookahead) or 'normal' (the preset's own).
+ *
+ * @example
+ * const latency: LatencyMode = 'low';
+ */
+export type LatencyMode = 'low' | 'normal';
+
 export type OverloadPriority = 'largest-first' | 'equal' | readonly string[];
 
 export interface LiveSessionOptions {
@@ -71,7 +80,7 @@ export interface LiveSessionOptions {
   /** x264 preset for rungs that don't set one (default 'veryfast') */
   preset?: Preset;
   /** 'low' (default): x264 tune zerolatency (no B-frames, no lookahead, sliced threads); 'normal': the preset's own */
-  latency?: 'low' | 'normal';
+  latency?: LatencyMode;
   audio?: AudioOptions | false;
   /** codec threads come from this budget (default: the process's) */
   threadBudget?: ThreadBudget;

@@ -62,20 +62,6 @@ export function checkPullUrl(url: string, hls = false): URL {
 export type PullStopReason = 'stopped' | 'maxAttempts' | 'refused' | 'kicked' | 'takeover' | 'shutdown';
 
 /**
- * Pulls a URL into a publish target, reconnecting for ever (or `maxAttempts`
- * publishes). Events: 'attempt' ({ attempt, delayMs }), 'connected'
- * (Publication), 'disconnected' ({ reason, error?, durationMs }), 'error'
- * (Error; only emitted when someone listens), 'stopped' (PullStopReason).
- * A refusal EBUSY/ELIMIT is retried with the backoff; EAUTH/EINVAL/ECLOSED,
- * or a publication kicked, taken over or shut down, stop it.
- *
- * @example
- * const pull = new PullSource(registry, { path: 'live/cam1', url: 'rtsp://10.0.0.7/stream1',
- *   inputOptions: { options: { rtsp_transport: 'tcp' } }, reconnect: { maxDelayMs: 10_000 } });
- * pull.on('disconnected', ({ reason }) => console.log('lost', reason));
- * pull.start();
- */
-/**
  * The events of a {@link PullSource} (and of ListenerSource and DemoSource).
  *
  * @example
@@ -92,6 +78,20 @@ export interface PullSourceEvents {
   stopped: [reason: PullStopReason];
 }
 
+/**
+ * Pulls a URL into a publish target, reconnecting for ever (or `maxAttempts`
+ * publishes). Events: 'attempt' ({ attempt, delayMs }), 'connected'
+ * (Publication), 'disconnected' ({ reason, error?, durationMs }), 'error'
+ * (Error; only emitted when someone listens), 'stopped' (PullStopReason).
+ * A refusal EBUSY/ELIMIT is retried with the backoff; EAUTH/EINVAL/ECLOSED,
+ * or a publication kicked, taken over or shut down, stop it.
+ *
+ * @example
+ * const pull = new PullSource(registry, { path: 'live/cam1', url: 'rtsp://10.0.0.7/stream1',
+ *   inputOptions: { options: { rtsp_transport: 'tcp' } }, reconnect: { maxDelayMs: 10_000 } });
+ * pull.on('disconnected', ({ reason }) => console.log('lost', reason));
+ * pull.start();
+ */
 export class PullSource extends TypedEmitter<PullSourceEvents> {
   readonly path: string;
   readonly url: string;
