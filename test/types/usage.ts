@@ -1,9 +1,10 @@
 // Valid usages: every line here must compile in a strict consumer.
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import {
   FFmpegError, LiveSession, PullSource, RtmpServer, StreamRegistry, MemoryStore, transcode, unlisted, resolveLadder,
   type ErrorName, type LadderSpec, type LiveSegmentEvent, type Progress, type PublisherInfo, type RecordingResult, type RtmpConnection,
   type RtmpError, type RungName, type Discontinuity, type Publication, type TranscodeEvents, type EncoderOptions,
+  type HandlerSource, type PublishTarget, type StreamDirectory,
 } from 'ffnode';
 
 // Exact type equality: `expectType<Equal<A, B>>(true)` fails unless A is B.
@@ -43,6 +44,11 @@ registry.on('recorded', (_path, r) => expectType<Equal<typeof r, RecordingResult
 registry.on('end', (_path, { recording }) => expectType<Equal<typeof recording, string | null>>(true));
 registry.on('error', (_path, e) => expectType<Equal<typeof e, Error>>(true));
 registry.stream('live/cam1')?.on('started', (info) => console.log(info.encoders));
+
+// A registry of the user's own on a plain EventEmitter still fits the HTTP face (typed maps stay compatible).
+declare const parts: StreamDirectory & PublishTarget;
+const own: NonNullable<Extract<HandlerSource, { registry?: unknown }>['registry']> = Object.assign(new EventEmitter(), parts);
+void own;
 
 const rtmp = new RtmpServer();
 rtmp.on('publish', (ev, conn) => {
