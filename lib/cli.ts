@@ -20,6 +20,8 @@ import { ConfigError, resolveServeOptions, type ServeOptions } from './server/co
 import { describeEvent } from './server/live-server.js';
 import { stats } from './stats.js';
 import type { HwDeviceType } from '../types/binding.js';
+import { unlisted } from './unlisted.js';
+import type { RungName } from './transcoding/ladder.js';
 
 const HELP: Record<string, string> = {
   main: `ffnode — FFmpeg libav* for Node.js, built for adaptive-bitrate streaming
@@ -172,7 +174,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
   if (fmt !== 'cmaf' && fmt !== 'ts') throw new UsageError(`transcode: --segment-format must be cmaf or ts, not '${fmt}'`);
   const hw = values['hw-device'];
   if (hw !== undefined && !['auto', 'cuda', 'vaapi', 'qsv', 'videotoolbox'].includes(hw)) throw new UsageError(`transcode: --hw-device must be auto, cuda, vaapi, qsv or videotoolbox`);
-  const ladder = values.ladder?.split(',').map((r) => r.trim()).filter(Boolean).map((r) => (r === 'source' ? { passthrough: true } : r));
+  const ladder = values.ladder?.split(',').map((r) => r.trim()).filter(Boolean).map((r) => (r === 'source' ? { passthrough: true } : (r as RungName))); // resolveLadder refuses unknown names
   const hls = values['no-hls'] ? false : values.hls;
   const dash = values['no-dash'] ? false : values.dash;
   if (hls === false && dash === false) throw new UsageError('transcode: --no-hls and --no-dash leave nothing to write');
@@ -182,7 +184,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
   const job = transcode(positionals[0]!, {
     out: values.out, segmentDuration, segmentFormat: fmt, signal: ac.signal,
     ...(ladder ? { ladder } : {}), ...(hls !== undefined ? { hls } : {}),
-    ...(dash !== undefined ? { dash } : {}), ...(values.preset ? { preset: values.preset } : {}),
+    ...(dash !== undefined ? { dash } : {}), ...(values.preset ? { preset: unlisted(values.preset) } : {}), // any name: libav judges it
     ...(hw ? { hwDevice: hw as HwDeviceType | 'auto' } : {}), ...(values['no-audio'] ? { audio: false as const } : {}),
     ...(values.format || values['allow-playlists'] ? { input: { ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) } } : {}),
   });

@@ -93,3 +93,18 @@ export { LiveStream } from './server/stream.js';
 export { Recorder } from './server/recorder.js';
 export type { RecorderOptions, RecordingResult } from './server/recorder.js';
 export { IngestMeter } from './server/ingest-meter.js';
+// Typing (docs/patterns/typing.md): event maps, name unions and their escape hatch.
+export { TypedEmitter } from './typed-emitter.js';
+export type { EventMap, EventListener } from './typed-emitter.js';
+export type { ErrorName, LibavErrorName, FfnodeErrorName } from './errors.js';
+export type { TranscodeEvents } from './transcoding/transcode.js';
+export type { LiveSessionEvents, LatencyMode } from './transcoding/live-session.js';
+export type { LiveStreamEvents, RegistryEvents, PublisherInfo, UnpublishInfo } from './server/stream.js';
+export type { PullSourceEvents } from './server/ingest/pull.js';
+export type { RtmpServerEvents } from './server/rtmp/server.js';
+export type { RtmpConnectionEvents } from './server/rtmp/connection.js';
+export type { RtmpErrorName } from './server/rtmp/errors.js';
+export type { RungName, LadderSpec } from './transcoding/ladder.js';
+export type { Preset, Tune, X264Preset, X265Preset, X264Tune, X265Tune } from '../types/binding.js';
+export { unlisted } from './unlisted.js';
+export type { Unlisted } from './unlisted.js';

@@ -212,6 +212,26 @@ export declare class Resampler {
 }
 
 export type HwDeviceType = 'cuda' | 'vaapi' | 'qsv' | 'videotoolbox';
+
+/** x264's presets; x265 has the same names (hardware encoders get them mapped: native/encoder_options.cc). */
+export type X264Preset = 'ultrafast' | 'superfast' | 'veryfast' | 'faster' | 'fast' | 'medium' | 'slow' | 'slower' | 'veryslow' | 'placebo';
+export type X265Preset = X264Preset;
+/** x264's tunes. */
+export type X264Tune = 'film' | 'animation' | 'grain' | 'stillimage' | 'psnr' | 'ssim' | 'fastdecode' | 'zerolatency';
+/** x265's tunes (a subset of x264's names). */
+export type X265Tune = 'psnr' | 'ssim' | 'grain' | 'zerolatency' | 'fastdecode' | 'animation';
+declare const unlistedBrand: unique symbol;
+/**
+ * The escape hatch of the name unions: a string they don't list (an encoder's
+ * own preset such as nvenc's 'p4'), passed to libav as is. Made by
+ * `unlisted('p4')`; a plain string literal never is one, so a typo such as
+ * 'superfast2' still fails to compile.
+ */
+export type Unlisted = string & { readonly [unlistedBrand]: true };
+/** An encoder preset: x264/x265's names, or {@link Unlisted}. */
+export type Preset = X264Preset | Unlisted;
+/** An encoder tune: x264/x265's names, or {@link Unlisted}. */
+export type Tune = X264Tune | X265Tune | Unlisted;
 export interface EncoderOptions {
   codec: string;                 // 'libx264', 'aac', 'h264_nvenc', ... or 'h264' (generic)
   // video
@@ -220,7 +240,7 @@ export interface EncoderOptions {
   sampleRate?: number; channelLayout?: string; sampleFormat?: string;
   timeBase?: Rational;
   bitRate?: number; maxRate?: number; bufSize?: number; crf?: number;
-  preset?: string; tune?: string; profile?: string; level?: string;
+  preset?: Preset; tune?: Tune; profile?: string; level?: string;
   gop?: number; minKeyint?: number; sceneCut?: boolean; bFrames?: number; threads?: number;
   /** emit global headers (extradata) – needed by mp4/CMAF; default true */
   globalHeader?: boolean;
@@ -356,7 +376,9 @@ export interface Binding {
   Decoder: typeof Decoder; Scaler: typeof Scaler; Resampler: typeof Resampler;
   Encoder: typeof Encoder; Remuxer: typeof Remuxer; RemuxWriter: typeof RemuxWriter; Segmenter: typeof Segmenter;
   stats(): NativeStats;
-  setErrorClass(ctor: new (message: string, code: number, name: string, op: string) => Error): void;
+  // `name: never`: the addon passes only the names of lib/errors.ts ErrorName
+  // (native/common.cc), so a constructor typed with that union fits.
+  setErrorClass(ctor: new (message: string, code: number, name: never, op: string) => Error): void;
   versions(): Versions;
   setLogLevel(level: 'quiet' | 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose' | 'debug'): void;
 }

@@ -12,7 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { AVOptions, DecodedBatch, InputInfo, StreamInfo, Decoder as NativeDecoder } from '../../types/binding.js';
-import { callerError, SOURCE_FAILED } from '../errors.js';
+import { callerError, SOURCE_FAILED, withInput } from '../errors.js';
 import { native } from '../native/binding.js';
 import type { Frame, Packet } from './frame.js';
 import { LIMITS, checkBoolean, checkInt, checkNumber, checkObject, checkOptionalInt, checkString } from './validate.js';
@@ -76,6 +76,8 @@ export class Decoder {
   readonly #native: NativeDecoder;
   #info!: InputInfo;
   #inputError: unknown = null;
+  // the path/URL/graph, named on the errors of later reads too (null: a byte source)
+  #input: string | null = null;
   #source: AsyncIterator<unknown> | null = null;
   #stream: { destroy?: () => void } | null = null;
   #closing: Promise<void> | null = null;
@@ -98,6 +100,7 @@ export class Decoder {
     validateOptions(opts);
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
     const dec = new Decoder();
+    if (isUrl) dec.#input = input;
     if (opts.signal) {
       // Attached before open: an abort interrupts a slow or silent open too.
       dec.#signal = opts.signal;
@@ -119,7 +122,7 @@ export class Decoder {
       });
     } catch (e) {
       await dec.close();
-      throw opts.signal?.aborted ? (opts.signal.reason ?? e) : (dec.#inputError ?? e);
+      throw opts.signal?.aborted ? (opts.signal.reason ?? e) : withInput(dec.#inputError ?? e, input);
     }
     return dec;
   }
@@ -196,7 +199,7 @@ export class Decoder {
     try {
       return await p;
     } catch (e) {
-      throw this.#inputError ?? e;
+      throw withInput(this.#inputError ?? e, this.#input);
     }
   }
 

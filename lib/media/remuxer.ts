@@ -9,7 +9,7 @@
  * console.log(result.streams.map((s) => s.bsf)); // e.g. [null, 'aac_adtstoasc']
  */
 import type { RemuxOptions, RemuxResult, RemuxerOpenOptions, RemuxerResult, RemuxerStream, RemuxWriter as NativeRemuxWriter } from '../../types/binding.js';
-import { FFmpegError } from '../errors.js';
+import { FFmpegError, withInput } from '../errors.js';
 import { native } from '../native/binding.js';
 import { sameFile } from './same-file.js';
 import type { Packet } from './frame.js';
@@ -48,12 +48,14 @@ export async function remux(input: string, output: string, opts: RemuxCallOption
   const { signal, ...rest } = opts;
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   // Opening the output truncates it: writing over the input would destroy it.
-  if (await sameFile(input, output)) throw new FFmpegError(`remux (${output}): Output same as Input (${input})`, EINVAL, 'EINVAL', 'remux');
+  if (await sameFile(input, output)) throw new FFmpegError(`remux (${output}): Output same as Input (${input})`, EINVAL, 'EINVAL', 'remux', { input });
   const r = new native.Remuxer();
   const onAbort = (): void => r.interrupt();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    return await r.run(input, output, rest);
+    return await r.run(input, output, rest).catch((e: unknown) => {
+      throw withInput(e, input);
+    });
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await r.close();

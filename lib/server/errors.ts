@@ -13,6 +13,7 @@ import type { RefusalCode } from './types.js';
  * catch (e) { if (e instanceof StreamRefused) conn.refuse(e.reason); }
  */
 export class StreamRefused extends FFmpegError {
+  declare readonly errorName: RefusalCode;
   readonly reason: string;
   constructor(reason: string, code: RefusalCode) {
     super(`publish refused: ${reason}`, 0, code, 'registry.publish');

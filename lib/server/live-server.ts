@@ -5,7 +5,8 @@
  * are passed in (lib/server/serve.ts passes the real ones), so this wiring
  * and its shutdown can be tested with stand-ins.
  */
-import type { EventEmitter } from 'node:events';
+import type { TypedEmitter } from '../typed-emitter.js';
+import type { RegistryEvents } from './stream.js';
 import http from 'node:http';
 import { PullSource } from './ingest/pull.js';
 import { ListenerSource } from './ingest/listener.js';
@@ -26,7 +27,7 @@ import { RtmpServer } from './rtmp/server.js';
 import type { PublishTarget, StreamDirectory } from './types.js';
 
 /** What the live server needs of a registry. */
-export interface LiveRegistry extends PublishTarget, StreamDirectory, EventEmitter {
+export interface LiveRegistry extends PublishTarget, StreamDirectory, TypedEmitter<RegistryEvents> {
   /** ends every stream (recordings finalised) */
   close(): Promise<void>;
 }

@@ -4,7 +4,9 @@
  */
 import type { SegmentFormat, SegmentStore } from '../delivery/types.js';
 import type { AudioOptions } from '../transcoding/audio-rendition.js';
-import type { VariantSpec } from '../transcoding/ladder.js';
+import type { LadderSpec } from '../transcoding/ladder.js';
+import type { LatencyMode } from '../transcoding/live-session.js';
+import type { Preset } from '../../types/binding.js';
 import type { IngestProtocol } from './types.js';
 
 /** What a publish authorisation decides on. */
@@ -36,16 +38,16 @@ export interface RegistryOptions {
   /** where every stream's presentation lives, each under `<app>/<name>/` */
   store: SegmentStore;
   /** rung names or specs; default: derived from each stream's first frames (never upscaled) */
-  ladder?: readonly (string | VariantSpec)[];
+  ladder?: LadderSpec;
   /** x264 preset (default 'veryfast') */
-  preset?: string;
+  preset?: Preset;
   /** seconds (default 2) */
   segmentDuration?: number;
   segmentFormat?: SegmentFormat;
   /** segments in the live window (default 6) */
   windowSize?: number;
   /** 'low' (default): no B-frames, no lookahead; 'normal': the preset's own */
-  latency?: 'low' | 'normal';
+  latency?: LatencyMode;
   audio?: AudioOptions | false;
   hls?: boolean;
   dash?: boolean;

@@ -4,11 +4,11 @@
  * publisher, keeps a stream alive across a publisher's reconnect, isolates
  * streams from each other, and tells the world what happens.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../typed-emitter.js';
 import type { RegistryOptions } from './options.js';
 import { StreamRefused } from './errors.js';
 import { createPublishCheck, type PublishCheck } from './auth/publish.js';
-import { LiveStream } from './stream.js';
+import { LiveStream, type RegistryEvents } from './stream.js';
 import { parseStreamPath, type IngestSource, type Publication, type PublishTarget, type StreamDirectory, type StreamSnapshot } from './types.js';
 
 /**
@@ -33,7 +33,7 @@ const MAX_MARKS = 10_000;
 /** Ended recorded streams listed by recordings(); the oldest is forgotten beyond it (its files stay). */
 export const MAX_RECORDINGS = 100;
 
-export class StreamRegistry extends EventEmitter implements PublishTarget, StreamDirectory {
+export class StreamRegistry extends TypedEmitter<RegistryEvents> implements PublishTarget, StreamDirectory {
   readonly options: Readonly<RegistryOptions>;
   readonly #streams = new Map<string, LiveStream>();
   // Where the next presentation of an ended path starts numbering: an old
@@ -113,19 +113,21 @@ export class StreamRegistry extends EventEmitter implements PublishTarget, Strea
     this.#recordings.delete(p.path); // the new stream's presentation replaces the recorded one
     // A listener that throws is the caller's bug: reported, never allowed to
     // break the stream's bookkeeping or reach the session that emitted.
-    const emit = (event: string, arg: unknown): void => {
+    const emit = <E extends keyof RegistryEvents>(event: E, arg: RegistryEvents[E][1]): void => {
       try {
-        this.emit(event, p.path, arg);
+        // One argument after the path for every relayed event (the map says so).
+        (this.emit as (e: E, ...a: unknown[]) => boolean)(event, p.path, arg);
       } catch (e) {
         process.emitWarning(`ffnode: a StreamRegistry '${event}' listener threw: ${(e as Error)?.message ?? e}`);
       }
     };
-    for (const e of ['publish', 'reconnect', 'unpublish', 'segment', 'warning', 'dropped', 'recorded']) stream.on(e, (arg: unknown) => emit(e, arg));
+    const relayed = ['publish', 'reconnect', 'unpublish', 'segment', 'warning', 'dropped', 'recorded'] as const;
+    for (const e of relayed) stream.on(e, (arg: RegistryEvents[typeof e][1]) => emit(e, arg));
     // A stream's failure is reported, never thrown: 'error' without a listener must not kill the process.
-    stream.on('error', (e: unknown) => {
+    stream.on('error', (e) => {
       if (this.listenerCount('error')) emit('error', e);
     });
-    stream.on('end', (info: unknown) => {
+    stream.on('end', (info) => {
       // The mark only rises: a stream that never numbered anything must not lower it.
       const mark = Math.max(this.#marks.get(p.path) ?? 0, stream.sequenceMark);
       this.#marks.delete(p.path); // re-inserted: the most recent paths are the ones kept

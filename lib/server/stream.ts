@@ -6,16 +6,16 @@
  * and the recording. Each publisher connection is one LiveSession; a session
  * that fails (bad bitstream, encoder error) ends that connection only.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../typed-emitter.js';
 import path from 'node:path';
 import type { Packet } from '../media/frame.js';
 import type { StreamInfo } from '../media/decoder.js';
 import { Presentation } from '../delivery/presentation.js';
 import { PrefixStore } from '../delivery/prefix-store.js';
-import { LiveSession, type LiveContinuation, type LiveSessionResult, type LiveSessionStats, type LiveStartedEvent } from '../transcoding/live-session.js';
+import { LiveSession, type LiveContinuation, type LiveSegmentEvent, type LiveSessionResult, type LiveSessionStats, type LiveStartedEvent } from '../transcoding/live-session.js';
 import type { Progress } from '../transcoding/transcode.js';
 import type { RegistryOptions } from './options.js';
-import { Recorder } from './recorder.js';
+import { Recorder, type RecordingResult } from './recorder.js';
 import { IngestMeter } from './ingest-meter.js';
 import type { IngestSource, Publication, RenditionSnapshot, StreamSnapshot, StreamState } from './types.js';
 
@@ -24,7 +24,58 @@ type EndReason = Awaited<Publication['ended']>['reason'];
 /** A session's source as the 'started' event reports it. */
 type SourceInfo = NonNullable<StreamSnapshot['source']>;
 
-export class LiveStream extends EventEmitter {
+/** What 'publish' and 'reconnect' report about the publisher. */
+export interface PublisherInfo {
+  protocol: IngestSource['protocol'];
+  remoteAddress: string | null;
+  /** publisher returns so far (0 for the first) */
+  reconnects: number;
+}
+
+/** What 'unpublish' reports: why the publisher is gone. */
+export interface UnpublishInfo {
+  reason: EndReason;
+  error?: Error;
+}
+
+/**
+ * The events of one {@link LiveStream} (listener arguments); the registry
+ * relays them with the stream path first ({@link RegistryEvents}).
+ *
+ * @example
+ * stream.on('unpublish', ({ reason }) => console.log('publisher gone:', reason));
+ */
+export interface LiveStreamEvents {
+  publish: [info: PublisherInfo];
+  reconnect: [info: PublisherInfo];
+  unpublish: [info: UnpublishInfo];
+  started: [info: LiveStartedEvent];
+  segment: [segment: LiveSegmentEvent];
+  warning: [message: string];
+  dropped: [dropped: Record<string, number>];
+  recorded: [result: RecordingResult];
+  /** the stream is over; `recording` is the recorded file, if any */
+  end: [info: { recording: string | null }];
+  error: [error: Error];
+}
+
+/**
+ * The same events as the registry emits them: the stream path first.
+ *
+ * @example
+ * registry.on('segment', (path, s) => console.log(path, s.rendition, s.sequence));
+ */
+export type RegistryEvents = { [E in keyof LiveStreamEvents as E extends 'started' ? never : E]: [path: string, ...LiveStreamEvents[E]] };
+
+/**
+ * One stream path of a registry: see the module comment; events are
+ * {@link LiveStreamEvents}.
+ *
+ * @example
+ * const stream = registry.stream('live/cam1');
+ * stream?.on('end', ({ recording }) => console.log('ended', recording));
+ */
+export class LiveStream extends TypedEmitter<LiveStreamEvents> {
   readonly path: string;
   readonly app: string;
   readonly name: string;
@@ -124,10 +175,10 @@ export class LiveStream extends EventEmitter {
       this.state = 'live';
       this.emit('started', info);
     });
-    session.on('segment', (s: unknown) => this.emit('segment', s));
+    session.on('segment', (s) => this.emit('segment', s));
     session.on('progress', (p: Progress) => (this.#speed = p.speed));
     session.on('warning', (w: string) => this.emit('warning', w));
-    session.on('dropped', (d: unknown) => this.emit('dropped', d));
+    session.on('dropped', (d) => this.emit('dropped', d));
     let settle!: (v: Awaited<Publication['ended']>) => void;
     const ended = new Promise<Awaited<Publication['ended']>>((r) => (settle = r));
     const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
@@ -222,7 +273,7 @@ export class LiveStream extends EventEmitter {
           await this.presentation.remove();
         }
       } catch (e) {
-        this.emit('error', e);
+        this.emit('error', e instanceof Error ? e : new Error(String(e)));
       }
       if (this.#opts.record || why === 'shutdown') await this.presentation.close();
       this.state = 'ended';

@@ -7,7 +7,7 @@
  * resolveLadder({ width: 1280, height: 720, frameRate: 30 }, ['720p', '360p']);
  * // → [{ id: 'v720p', width: 1280, height: 720, bitrate: 2_800_000, ... }, { id: 'v360p', width: 640, height: 360, ... }]
  */
-import type { HwDeviceType } from '../../types/binding.js';
+import type { HwDeviceType, Preset } from '../../types/binding.js';
 
 /** What a caller may say about one rung; everything else is derived. */
 export interface VariantSpec {
@@ -22,7 +22,8 @@ export interface VariantSpec {
   crf?: number;
   /** encoder name (default 'libx264') */
   codec?: string;
-  preset?: string;
+  /** encoder preset (default 'veryfast'); {@link Preset} */
+  preset?: Preset;
   profile?: string;
   /** output frames per second (≤ the source's; lower rates drop frames evenly) */
   frameRate?: number;
@@ -42,7 +43,7 @@ export interface Variant {
   bufsize: number;
   crf?: number;
   codec: string;
-  preset: string;
+  preset: Preset;
   profile?: string;
   frameRate: number;
   hwDevice?: HwDeviceType | 'auto';
@@ -55,8 +56,25 @@ export interface SourceVideo {
   frameRate: number;
 }
 
+/**
+ * The named rungs. Exact: '720' or '4k' does not compile; a height the names
+ * don't list is a {@link VariantSpec} (`{ height: 900 }`).
+ *
+ * @example
+ * const top: RungName = '1080p';
+ */
+export type RungName = '2160p' | '1440p' | '1080p' | '720p' | '480p' | '360p' | '240p';
+
+/**
+ * A ladder as callers give it: rung names and/or specs.
+ *
+ * @example
+ * const ladder: LadderSpec = ['1080p', { height: 540, bitrate: 1_800_000 }, '360p'];
+ */
+export type LadderSpec = readonly (RungName | VariantSpec)[];
+
 /** Named rungs with their default bitrates (bits/s). */
-export const RUNGS: Readonly<Record<string, { height: number; bitrate: number }>> = {
+export const RUNGS: Readonly<Record<RungName, { height: number; bitrate: number }>> = {
   '2160p': { height: 2160, bitrate: 14_000_000 },
   '1440p': { height: 1440, bitrate: 9_000_000 },
   '1080p': { height: 1080, bitrate: 5_000_000 },
@@ -92,13 +110,13 @@ function bitrateFor(height: number): number {
  */
 export function resolveLadder(
   source: SourceVideo,
-  ladder: readonly (string | VariantSpec)[] = DEFAULT_LADDER,
-  defaults: { preset?: string; warn?: (w: string) => void } = {},
+  ladder: LadderSpec = DEFAULT_LADDER,
+  defaults: { preset?: Preset; warn?: (w: string) => void } = {},
 ): Variant[] {
   if (!Array.isArray(ladder) || ladder.length === 0) throw new TypeError('ladder: expected a non-empty list of rung names or specs');
   const specs = ladder.map((r): VariantSpec => {
     if (typeof r === 'string') {
-      const named = RUNGS[r];
+      const named = Object.hasOwn(RUNGS, r) ? (RUNGS as Readonly<Record<string, { height: number; bitrate: number }>>)[r] : undefined; // JS callers may pass any string
       if (!named) throw new RangeError(`ladder: unknown rung '${r}' (known: ${Object.keys(RUNGS).join(', ')})`);
       return { height: named.height, bitrate: named.bitrate };
     }

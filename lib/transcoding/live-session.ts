@@ -13,7 +13,7 @@
  * // the publisher reconnects:
  * const next = LiveSession.start(newBytes, { presentation, inputOptions: { format: 'flv' }, previous: first.continuation });
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../typed-emitter.js';
 import type { ByteSource, DecoderOptions, StreamInfo } from '../media/decoder.js';
 import { Decoder } from '../media/decoder.js';
 import type { EncoderOptions } from '../media/encoder.js';
@@ -23,7 +23,7 @@ import type { Presentation } from '../delivery/presentation.js';
 import type { MediaSegment, Rendition, SegmentFormat } from '../delivery/types.js';
 import type { AudioOptions } from './audio-rendition.js';
 import { KeyframeGrid } from './grid.js';
-import { resolveLadder, type Variant, type VariantSpec } from './ladder.js';
+import { resolveLadder, type LadderSpec, type Variant } from './ladder.js';
 import type { LatencySummary } from './latency.js';
 import { unscannable } from './passthrough.js';
 import { RenditionSet, type FeedPolicy } from './renditions.js';
@@ -33,6 +33,8 @@ import { threadBudget as processBudget, type ThreadBudget, type ThreadLease } fr
 import { SourceTimeline, type Discontinuity } from './timeline.js';
 import type { Progress } from './transcode.js';
 import type { VideoVariant } from './video-variant.js';
+import { withInput } from '../errors.js';
+import type { Preset } from '../../types/binding.js';
 
 /** What a reconnecting publisher's session continues from (the previous session's `result.continuation`). */
 export interface LiveContinuation {
@@ -51,6 +53,15 @@ export interface LiveContinuation {
  * expensive rung is shed while any rung is behind, the smallest drops last),
  * 'equal' (only a rung whose queue is full drops), or rung ids in drop order.
  */
+/**
+ * How a live session trades latency for compression: 'low' (x264 tune
+ * zerolatency: no B-frames, no lookahead) or 'normal' (the preset's own).
+ *
+ * @example
+ * const latency: LatencyMode = 'low';
+ */
+export type LatencyMode = 'low' | 'normal';
+
 export type OverloadPriority = 'largest-first' | 'equal' | readonly string[];
 
 export interface LiveSessionOptions {
@@ -59,7 +70,7 @@ export interface LiveSessionOptions {
   /** how to open the input (e.g. `{ format: 'flv' }`) */
   inputOptions?: Omit<DecoderOptions, 'signal'>;
   /** rung names or specs for a first session (default: derived from the source, never upscaled) */
-  ladder?: readonly (string | VariantSpec)[];
+  ladder?: LadderSpec;
   /** a reconnect: continue from the previous session's result (its rungs win over `ladder`) */
   previous?: LiveContinuation;
   /** seconds, 1–10 (default 2); must match the presentation's */
@@ -67,9 +78,9 @@ export interface LiveSessionOptions {
   /** default: the presentation's */
   segmentFormat?: SegmentFormat;
   /** x264 preset for rungs that don't set one (default 'veryfast') */
-  preset?: string;
+  preset?: Preset;
   /** 'low' (default): x264 tune zerolatency (no B-frames, no lookahead, sliced threads); 'normal': the preset's own */
-  latency?: 'low' | 'normal';
+  latency?: LatencyMode;
   audio?: AudioOptions | false;
   /** codec threads come from this budget (default: the process's) */
   threadBudget?: ThreadBudget;
@@ -160,13 +171,34 @@ function dropOrder(encoded: readonly VideoVariant[], priority: OverloadPriority)
 const cost = (v: Variant): number => v.width * v.height * v.frameRate;
 
 /**
- * Events: 'started' ({@link LiveStartedEvent}), 'segment'
- * ({@link LiveSegmentEvent}), 'warning' (string), 'discontinuity'
- * ({@link Discontinuity}), 'progress' ({@link Progress}) and 'stats'
- * ({@link LiveSessionStats}) every `progressInterval`, 'dropped'
- * (`Record<rendition, dropped so far>`, at most once a second).
+ * The events of a {@link LiveSession} (listener arguments).
+ *
+ * @example
+ * session.on('segment', (s) => console.log(s.rendition, s.sequence)); // s: LiveSegmentEvent
  */
-export class LiveSession extends EventEmitter {
+export interface LiveSessionEvents {
+  /** the first video frame went through: the rungs and encoders really used */
+  started: [info: LiveStartedEvent];
+  segment: [segment: LiveSegmentEvent];
+  warning: [message: string];
+  discontinuity: [discontinuity: Discontinuity];
+  /** every `progressInterval` ms, with 'stats' */
+  progress: [progress: Progress];
+  stats: [stats: LiveSessionStats];
+  /** frames dropped so far per rendition id (overload), at most once a second */
+  dropped: [dropped: Record<string, number>];
+}
+
+/**
+ * One live input through a ladder into a Presentation; events are
+ * {@link LiveSessionEvents}.
+ *
+ * @example
+ * const session = LiveSession.start('rtmp://…', { presentation, ladder: ['720p', '360p'] });
+ * session.on('started', (i) => console.log(i.encoders));
+ * const result = await session.done;
+ */
+export class LiveSession extends TypedEmitter<LiveSessionEvents> {
   /** resolves when the session is over (input ended, stopped, or failed: see `reason`); never rejects */
   readonly done: Promise<LiveSessionResult>;
   readonly #stop = new AbortController();
@@ -233,7 +265,7 @@ export class LiveSession extends EventEmitter {
       continuation: sink.continuation(set ? set.variants.map((v) => v.variant) : (o.previous?.variants ?? []), (set?.audio ?? null) !== null || (o.previous?.audio ?? false)),
       warnings, discontinuities: timeline?.discontinuities ?? [], decodeErrors: dec?.decodeErrors ?? 0,
       renditions: set?.counters.map((c) => ({ ...c })) ?? [], frames, startupDropped: 0, reason,
-      ...(reason === 'error' ? { error: failure } : {}), stats: stats(),
+      ...(reason === 'error' ? { error: withInput(failure, input) } : {}), stats: stats(),
     });
 
     try {

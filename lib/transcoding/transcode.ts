@@ -11,21 +11,21 @@
  * const result = await job.done;
  * console.log(result.manifests); // ['master.m3u8', 'manifest.mpd', ...]
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../typed-emitter.js';
 import type { ByteSource, DecoderOptions } from '../media/decoder.js';
 import { Decoder } from '../media/decoder.js';
 import type { Frame } from '../media/frame.js';
 import { FileStore } from '../delivery/fs-store.js';
 import { initKey, MASTER_KEY, MPD_KEY, Presentation } from '../delivery/presentation.js';
-import { FFmpegError } from '../errors.js';
+import { FFmpegError, withInput } from '../errors.js';
 import { localPaths, realLocation } from '../media/same-file.js';
 import * as path from 'node:path';
 import type { PresentationMode, SegmentFormat, SegmentStore } from '../delivery/types.js';
-import type { HwDeviceType } from '../../types/binding.js';
+import type { HwDeviceType, Preset } from '../../types/binding.js';
 import type { AudioOptions } from './audio-rendition.js';
 import { KeyframeGrid } from './grid.js';
 import { checkPassthrough } from './passthrough.js';
-import { resolveLadder, type Variant, type VariantSpec } from './ladder.js';
+import { resolveLadder, type LadderSpec, type Variant } from './ladder.js';
 import { SourceTimeline, type Discontinuity } from './timeline.js';
 import type { RenditionCounters } from './sink.js';
 import { ONE_THREAD_DECODE } from './threads.js';
@@ -38,7 +38,7 @@ export interface TranscodeOptions {
   /** output directory (a FileStore) or any SegmentStore */
   out: string | SegmentStore;
   /** rung names ('1080p', '720p', ...) or specs; default: derived from the source */
-  ladder?: readonly (string | VariantSpec)[];
+  ladder?: LadderSpec;
   /** seconds, 1–10 (default 6) */
   segmentDuration?: number;
   segmentFormat?: SegmentFormat;
@@ -50,7 +50,7 @@ export interface TranscodeOptions {
   mode?: PresentationMode;
   windowSize?: number;
   /** x264 preset for every rung that doesn't set its own (default 'veryfast') */
-  preset?: string;
+  preset?: Preset;
   hwDevice?: HwDeviceType | 'auto';
   fallback?: 'software' | 'error';
   /**
@@ -136,17 +136,37 @@ export interface TranscodeResult {
 }
 
 /**
- * Events: 'progress' ({@link Progress}), 'warning' (string: a change to the
- * plan, also in `result.warnings`), 'discontinuity' ({@link Discontinuity}: a
- * source timestamp jump, as it is re-based — live outputs can mark it).
+ * The events of a {@link Transcode} job (listener arguments).
+ *
+ * @example
+ * job.on('warning', (w) => console.warn(w)); // w: string
  */
-export class Transcode extends EventEmitter {
+export interface TranscodeEvents {
+  /** every `progressInterval` ms */
+  progress: [progress: Progress];
+  /** a change to the plan (also in `result.warnings`) */
+  warning: [message: string];
+  /** a source timestamp jump, as it is re-based (live outputs can mark it) */
+  discontinuity: [discontinuity: Discontinuity];
+}
+
+/**
+ * A running transcode; its events are {@link TranscodeEvents}.
+ *
+ * @example
+ * const job = transcode('in.mp4', { out: 'public/vod' });
+ * job.on('progress', (p) => console.log(p.percent));
+ * await job.done;
+ */
+export class Transcode extends TypedEmitter<TranscodeEvents> {
   /** settles when everything is written (or the job failed/aborted, with outputs left consistent) */
   readonly done: Promise<TranscodeResult>;
 
   constructor(input: string | ByteSource, opts: TranscodeOptions) {
     super();
-    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w), (d) => this.emit('discontinuity', d));
+    this.done = run(input, validate(opts), (p) => this.emit('progress', p), (w) => this.emit('warning', w), (d) => this.emit('discontinuity', d)).catch((e: unknown) => {
+      throw withInput(e, input); // errors name the job's input (README)
+    });
     this.done.catch(() => {}); // rejections are for whoever awaits `done`
   }
 }
@@ -182,7 +202,7 @@ async function refuseInputAmongOutputs(input: string, root: string, names: strin
     const rel = path.relative(dir, await realLocation(p));
     if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
     if (names.includes(rel.split(path.sep)[0]!)) {
-      throw new FFmpegError(`transcode (${input}): Output same as Input: the output directory ${root} writes over it`, -22, 'EINVAL', 'transcode');
+      throw new FFmpegError(`transcode (${input}): Output same as Input: the output directory ${root} writes over it`, -22, 'EINVAL', 'transcode', { input });
     }
   }
 }

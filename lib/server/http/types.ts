@@ -3,7 +3,8 @@
  * options, and the shape of a request handler that fits node:http, Express
  * (as middleware) and Fastify (as a raw route).
  */
-import type { EventEmitter } from 'node:events';
+import type { TypedEmitter } from '../../typed-emitter.js';
+import type { RegistryEvents } from '../stream.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SegmentStore } from '../../delivery/types.js';
 import type { PublishTarget, StreamDirectory } from '../types.js';
@@ -23,7 +24,7 @@ export type RequestHandler = (req: IncomingMessage, res: ServerResponse, next?: 
 export type CorsOrigins = '*' | readonly string[] | false;
 
 /** A live registry as the HTTP face sees it. */
-export interface HandlerRegistry extends StreamDirectory, PublishTarget, EventEmitter {}
+export interface HandlerRegistry extends StreamDirectory, PublishTarget, TypedEmitter<RegistryEvents> {}
 
 /**
  * What a handler serves from: a store alone (media only), or a live server

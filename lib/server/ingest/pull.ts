@@ -4,7 +4,7 @@
  * error) it publishes again after an exponential backoff with jitter. See
  * docs/ingest/pull.md.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../../typed-emitter.js';
 import type { DecoderOptions } from '../../media/decoder.js';
 import { StreamRefused } from '../errors.js';
 import type { IngestSource, Publication, PublishTarget } from '../types.js';
@@ -62,6 +62,23 @@ export function checkPullUrl(url: string, hls = false): URL {
 export type PullStopReason = 'stopped' | 'maxAttempts' | 'refused' | 'kicked' | 'takeover' | 'shutdown';
 
 /**
+ * The events of a {@link PullSource} (and of ListenerSource and DemoSource).
+ *
+ * @example
+ * pull.on('attempt', ({ attempt, delayMs }) => console.log(`attempt ${attempt} in ${delayMs} ms`));
+ */
+export interface PullSourceEvents {
+  /** a publish is about to be tried, after `delayMs` of backoff */
+  attempt: [info: { attempt: number; delayMs: number }];
+  connected: [publication: Publication];
+  disconnected: [info: { reason: Awaited<Publication['ended']>['reason']; error: Error | undefined; durationMs: number }];
+  /** only emitted while someone listens */
+  error: [error: Error];
+  /** stopped for good */
+  stopped: [reason: PullStopReason];
+}
+
+/**
  * Pulls a URL into a publish target, reconnecting for ever (or `maxAttempts`
  * publishes). Events: 'attempt' ({ attempt, delayMs }), 'connected'
  * (Publication), 'disconnected' ({ reason, error?, durationMs }), 'error'
@@ -75,7 +92,7 @@ export type PullStopReason = 'stopped' | 'maxAttempts' | 'refused' | 'kicked' | 
  * pull.on('disconnected', ({ reason }) => console.log('lost', reason));
  * pull.start();
  */
-export class PullSource extends EventEmitter {
+export class PullSource extends TypedEmitter<PullSourceEvents> {
   readonly path: string;
   readonly url: string;
   /** publishes so far */
@@ -146,7 +163,7 @@ export class PullSource extends EventEmitter {
   #current: IngestSource | null = null;
 
   #error(e: unknown): void {
-    if (this.listenerCount('error') > 0) this.emit('error', e);
+    if (this.listenerCount('error') > 0) this.emit('error', e instanceof Error ? e : new Error(String(e)));
   }
 
   #sleep(ms: number): Promise<void> {

@@ -1,4 +1,4 @@
-import { RtmpError } from './errors.js';
+import { RtmpError, type RtmpErrorName } from './errors.js';
 
 /** One reassembled RTMP message. */
 export interface RtmpMessage {
@@ -45,7 +45,7 @@ interface CsState {
   received: number;
 }
 
-function fail(msg: string, name = 'INVALIDDATA'): RtmpError {
+function fail(msg: string, name: RtmpErrorName = 'INVALIDDATA'): RtmpError {
   return new RtmpError(`RTMP chunk stream: ${msg}`, name, 'rtmp.chunk');
 }
 

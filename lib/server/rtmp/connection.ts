@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../../typed-emitter.js';
 import { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import { RtmpError } from './errors.js';
@@ -65,13 +65,26 @@ export type PublishGate = (req: PublishRequest) => string | void | undefined | P
 const STREAM_ID = 1;
 
 /**
+ * The events of an {@link RtmpConnection} (listener arguments).
+ *
+ * @example
+ * conn.on('publish', ({ path, stream }) => stream.pipe(process.stdout));
+ */
+export interface RtmpConnectionEvents {
+  publish: [event: PublishEvent];
+  unpublish: [request: PublishRequest];
+  error: [error: RtmpError];
+  close: [];
+}
+
+/**
  * One publisher connection: handshake → connect → (releaseStream, FCPublish) →
  * createStream → publish → media, until FCUnpublish/deleteStream/closeStream
  * or the socket ends. Every failure ends only this connection and is emitted
  * as an RtmpError on 'error' (the owner must listen). Events: 'publish'
  * (PublishEvent), 'unpublish' (PublishRequest), 'error', 'close'.
  */
-export class RtmpConnection extends EventEmitter {
+export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
   private readonly hs = new Handshake();
   private readonly parser: ChunkParser;
   private readonly writer = new ChunkWriter();
@@ -318,7 +331,7 @@ export class RtmpConnection extends EventEmitter {
     if (!this.publishing) return;
     this.publishing = false;
     this.out?.push(null);
-    this.emit('unpublish', this.request);
+    this.emit('unpublish', this.request!); // set while publishing
   }
 
   /** Ends this connection for a reason: emitted as 'error', the socket closed once our last reply is out. */
@@ -340,7 +353,7 @@ export class RtmpConnection extends EventEmitter {
       // a publisher that vanishes ends the FLV stream cleanly (live EOF); a protocol error fails it
       if (err && err.errorName !== 'ETIMEDOUT') this.out?.destroy(err);
       else this.out?.push(null);
-      this.emit('unpublish', this.request);
+      this.emit('unpublish', this.request!); // set while publishing
     }
     if (destroy) this.socket.destroy();
     else setTimeout(() => this.socket.destroy(), 1000).unref();

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../../typed-emitter.js';
 import net from 'node:net';
 import { RtmpConnection, type PublishEvent, type PublishGate, type PublishRequest, type RtmpConnectionOptions } from './connection.js';
 import { RtmpError } from './errors.js';
@@ -22,6 +22,21 @@ export interface RtmpServerOptions extends RtmpConnectionOptions {
 }
 
 /**
+ * The events of an {@link RtmpServer} (listener arguments).
+ *
+ * @example
+ * server.on('clientError', (e, conn) => console.warn(e.errorName, e.message, conn?.remoteAddress));
+ */
+export interface RtmpServerEvents {
+  publish: [event: PublishEvent, connection: RtmpConnection];
+  unpublish: [request: PublishRequest];
+  /** a connection failed (it is already closed); null: refused before it became one */
+  clientError: [error: RtmpError, connection: RtmpConnection | null];
+  /** the listening socket failed */
+  error: [error: Error];
+}
+
+/**
  * An RTMP publish server: many publishers on one port, each one's media as an
  * FLV Readable. Events: 'publish' (PublishEvent, RtmpConnection), 'unpublish' (PublishRequest),
  * 'clientError' (RtmpError, connection; that connection is already closed —
@@ -37,7 +52,7 @@ export interface RtmpServerOptions extends RtmpConnectionOptions {
  * });
  * await server.listen(1935, '127.0.0.1'); // ffmpeg ... -f flv rtmp://127.0.0.1/live/cam1
  */
-export class RtmpServer extends EventEmitter {
+export class RtmpServer extends TypedEmitter<RtmpServerEvents> {
   private readonly server: net.Server;
   private readonly connections = new Set<RtmpConnection>();
   private readonly live = new Map<string, RtmpConnection>();

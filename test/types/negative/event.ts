@@ -1,0 +1,3 @@
+// expect TS2345: misspelt event name
+import { transcode } from 'ffnode';
+transcode('in.mp4', { out: 'vod' }).on('progres', () => {});
