@@ -79,18 +79,30 @@ t.test('a strict TypeScript consumer compiles; a misspelt option does not', asyn
   fs.writeFileSync(path.join(app, 'ok.ts'), [
     "import { transcode, versions, addonPath, FFmpegError } from 'ffnode';",
     "const job = transcode('in.mp4', { out: 'out', ladder: ['720p', '360p'], segmentDuration: 4 });",
-    "job.on('error', (e: unknown) => { if (e instanceof FFmpegError) console.log(e.errorName); });",
+    "job.on('progress', (p) => console.log(p.percent?.toFixed(1)));",
+    "job.done.catch((e: unknown) => { if (e instanceof FFmpegError) console.log(e.errorName, e.input); });",
     'const v: string = versions().libavcodec;',
     'const p: string = addonPath;',
     'console.log(v, p);',
     '',
   ].join('\n'));
-  fs.writeFileSync(path.join(app, 'bad.ts'), "import { transcode } from 'ffnode';\ntranscode('in.mp4', { out: 'out', segmentDuraton: 4 });\n");
+  // one mistake per line; each must be a compile error of its own
+  fs.writeFileSync(path.join(app, 'bad.ts'), [
+    "import { transcode } from 'ffnode';",
+    "transcode('in.mp4', { out: 'out', segmentDuraton: 4 });",
+    "transcode('in.mp4', { out: 'out', ladder: ['720'] });",
+    "transcode('in.mp4', { out: 'out', preset: 'superfast2' });",
+    "transcode('in.mp4', { out: 'out' }).on('progres', () => {});",
+    '',
+  ].join('\n'));
   const ok = run(tsc, ['-p', 'tsconfig.json'], app);
   t.equal(ok.status, 0, ok.out);
   const bad = run(tsc, ['-p', 'tsconfig.bad.json'], app);
-  t.not(bad.status, 0, 'misspelt option fails to compile');
-  t.match(bad.out, /bad\.ts\(2,\d+\): error TS2561: .*'segmentDuraton'.*'segmentDuration'/, bad.out);
+  t.not(bad.status, 0, 'the mistakes fail to compile');
+  t.match(bad.out, /bad\.ts\(2,\d+\): error TS2561: .*'segmentDuraton'.*'segmentDuration'/, 'a misspelt option');
+  t.match(bad.out, /bad\.ts\(3,\d+\): error TS\d+: .*'"720"'/, "rung '720'");
+  t.match(bad.out, /bad\.ts\(4,\d+\): error TS\d+: .*'"superfast2"'/, "preset 'superfast2'");
+  t.match(bad.out, /bad\.ts\(5,\d+\): error TS2345: .*'"progres"'/, "event 'progres'");
 });
 
 t.test('a prebuild for another FFmpeg major is refused with what to do', async (t) => {
