@@ -85,14 +85,16 @@ t.test(`${CYCLES} publish/unpublish cycles through the registry`, async (t) => {
   t.equal(live.of('end', PATH).length, CYCLES, 'one end event per cycle');
   t.same(live.of('error'), [], 'no stream error');
   t.equal(registry.list().length, 0, 'no stream left in the registry');
-  // RSS wanders ±4 % around its plateau from cycle to cycle (glibc arenas;
-  // 300-cycle soaks stay within 204–219 MiB): a leak is a trend, so the gate
-  // is the least-squares slope over the warm readings, projected over 100 cycles.
-  const warm = mem.filter((m) => m.cycle >= WARM);
+  // RSS climbs for the first ~60 cycles (glibc arenas filling: 199 → 215 MiB)
+  // and then wanders ±4 % around its plateau (300-cycle soaks stay within
+  // 204–219 MiB): a leak is a trend after the climb, so the gate is the
+  // least-squares slope over the second half of the cycles, projected over 100.
+  const half = Math.floor(CYCLES / 2);
+  const warm = mem.filter((m) => m.cycle >= half);
   const mx = warm.reduce((a, m) => a + m.cycle, 0) / warm.length;
   const my = mean(warm);
   const slope = warm.reduce((a, m) => a + (m.cycle - mx) * (m.rss - my), 0) / warm.reduce((a, m) => a + (m.cycle - mx) ** 2, 0);
-  t.ok(slope * 100 <= rssWarm * 0.05, `RSS trend after cycle ${WARM}: ${mib(slope * 100)} MiB per 100 cycles (≤ 5 % of ${mib(rssWarm)} MiB)`);
+  t.ok(slope * 100 <= rssWarm * 0.05, `RSS trend after cycle ${half}: ${mib(slope * 100)} MiB per 100 cycles (≤ 5 % of ${mib(rssWarm)} MiB)`);
   t.ok(rssLast <= rssWarm * 1.1, `RSS at the end within 10 % of its warm level (cycles ${WARM}-${WARM + 20})`);
   // the removed presentations leave nothing in the store (their deletions wait a grace: allow it)
   const left = await waitFor(async () => {

@@ -13,7 +13,7 @@ t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 t.test('synthetic 8 s source → 640x360 H.264 + AAC in 2 s CMAF segments', async (t) => {
   const out = execFileSync(process.execPath, [path.join(root, 'examples/transcode-synthetic.mjs'), dir, '8'], { encoding: 'utf8' });
   t.match(out, /encoded 240 video frames/);
-  t.match(out, /live native objects after the run: frames=0 packets=0 objects=0/);
+  t.match(out, /native objects left: frames=0 packets=0 objects=0/);
   const segs = fs.readdirSync(dir).filter((f) => f.startsWith('seg_')).sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)));
   t.same(segs, ['seg_0.m4s', 'seg_1.m4s', 'seg_2.m4s', 'seg_3.m4s']);
   const init = fs.readFileSync(path.join(dir, 'init.mp4'));
