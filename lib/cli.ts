@@ -117,8 +117,9 @@ The player page is at http://HOST:HTTP-PORT/ (streams, quality, latency, stats).
 Environment (overrides --config, overridden by flags):
   FFNODE_HOST, FFNODE_HTTP_PORT, FFNODE_RTMP_PORT
 
-Publish/unpublish/reconnect events are printed one line each; stream errors go to
-stderr as 'ffnode: error: ...'. Ctrl-C (SIGINT) or SIGTERM ends every stream
+Publish/unpublish/reconnect events are printed one line each; stream warnings
+(a rung dropped, a recording that stopped) and errors go to stderr as
+'ffnode: warning: ...' and 'ffnode: error: ...'. Ctrl-C (SIGINT) or SIGTERM ends every stream
 (recordings finalised) and exits 0 within 5 s, printing the native objects still
 alive ('live native objects at exit: frames=0 packets=0 objects=0'); a second
 Ctrl-C (1 s or more after the first) exits 130 at once.`,
@@ -352,6 +353,7 @@ async function cmdServe(args: string[]): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   for (const name of ['publish', 'unpublish', 'reconnect'] as const) server.registry.on(name, (...args: unknown[]) => log(`${name} ${describeEvent(args)}`));
   server.registry.on('error', (...args: unknown[]) => process.stderr.write(`ffnode: error: ${describeEvent(args)}\n`));
+  server.registry.on('warning', (...args: unknown[]) => process.stderr.write(`ffnode: warning: ${describeEvent(args)}\n`));
   console.log(`ffnode serve: RTMP ${server.rtmpUrl}, HTTP ${server.url}, store ${opts.store ?? 'memory'}`);
   if (opts.http?.playerPage !== false) console.log(`\n  Open ${server.url}/ in a browser: the player page (streams, quality, latency, stats)\n`);
   const hint = `ffmpeg -re -i input.mp4 -c copy -f flv ${server.rtmpPort === 1935 ? server.rtmpUrl.replace(/:1935$/, '') : server.rtmpUrl}/live/mine`;
