@@ -18,7 +18,10 @@ import { remux, type RemuxResult } from './media/remuxer.js';
 import { transcode, type Progress } from './transcoding/transcode.js';
 import { ConfigError, resolveServeOptions, type ServeOptions } from './server/config.js';
 import { describeEvent } from './server/live-server.js';
-import { stats } from './stats.js';
+import { stats, versions } from './stats.js';
+import { setLogLevel } from './log.js';
+import { OutputDirError } from './delivery/mkdirs.js';
+import { createRequire } from 'node:module';
 import type { HwDeviceType } from '../types/binding.js';
 import { unlisted } from './unlisted.js';
 import type { RungName } from './transcoding/ladder.js';
@@ -36,6 +39,11 @@ Commands:
 
 Run 'ffnode <command> --help' for a command's options.
 
+Global options (before or after the command):
+  -v, --version                    ffnode's version, and the libav versions it runs on
+  --log-level <level>              libav's own log lines, as 'ffnode: libav: ...' on stderr:
+                                   quiet | error | warning (default) | info | debug
+
 Warnings (something asked for was changed or left out, and why) go to stderr
 as 'ffnode: warning: ...' the moment they happen.
 
@@ -43,7 +51,9 @@ Exit codes:
   0  done
   1  failed (input, codec or output error; one line on stderr)
   2  usage error
-  3  done, but with warnings, and --strict was given`,
+  3  done, but with warnings, and --strict was given
+  130 interrupted (Ctrl-C / SIGINT): the job was aborted; finished segments
+      and the manifests that list them are left consistent`,
   transcode: `Usage: ffnode transcode <input> --out <dir> [options]
 
 Writes <dir>/master.m3u8 (HLS) and <dir>/manifest.mpd (DASH) with one folder per rendition.
@@ -57,7 +67,8 @@ Options:
   --segment-duration <s>      target segment duration, 1-10 seconds (default 6)
   --segment-format <f>        cmaf (default) or ts
   --preset <name>             x264 preset for every rung (default veryfast)
-  --hw-device <type>          auto | cuda | vaapi | qsv (falls back to software)
+  --hw-device <type>          auto | cuda | vaapi | qsv (falls back to software, with a
+                              warning that names the encoder used and why)
   --no-audio                  no audio rendition
   --format <name>             input format (e.g. lavfi, mpegts)
   --allow-playlists           accept an HLS playlist as the input: it opens every URL it lists,
@@ -108,14 +119,50 @@ The player page is at http://HOST:HTTP-PORT/ (streams, quality, latency, stats).
 Environment (overrides --config, overridden by flags):
   FFNODE_HOST, FFNODE_HTTP_PORT, FFNODE_RTMP_PORT
 
-Publish/unpublish/reconnect events are printed one line each; stream errors go to
-stderr as 'ffnode: error: ...'. Ctrl-C (SIGINT) or SIGTERM ends every stream
+Publish/unpublish/reconnect events are printed one line each; stream warnings
+(a rung dropped, a recording that stopped) and errors go to stderr as
+'ffnode: warning: ...' and 'ffnode: error: ...'. Ctrl-C (SIGINT) or SIGTERM ends every stream
 (recordings finalised) and exits 0 within 5 s, printing the native objects still
 alive ('live native objects at exit: frames=0 packets=0 objects=0'); a second
 Ctrl-C (1 s or more after the first) exits 130 at once.`,
 };
 
 class UsageError extends Error {}
+
+/** Exit code after Ctrl-C (128 + SIGINT), as shells report it. */
+const EXIT_INTERRUPTED = 130;
+
+// Ctrl-C aborts the running job through its signal; the command then exits 130
+// once the job has stopped (finished outputs left consistent). A second Ctrl-C
+// (1 s or more later) exits at once.
+function interruptible(): AbortController {
+  const ac = new AbortController();
+  let at = 0;
+  process.on('SIGINT', () => {
+    if (at && Date.now() - at >= REPEAT_MS) process.exit(EXIT_INTERRUPTED);
+    if (at) return;
+    at = Date.now();
+    process.stderr.write('\nffnode: SIGINT: stopping (Ctrl-C again to exit at once)\n');
+    ac.abort(new Interrupted());
+    setTimeout(() => process.exit(EXIT_INTERRUPTED), 5000).unref();
+  });
+  return ac;
+}
+
+class Interrupted extends Error {
+  constructor() {
+    super('interrupted');
+  }
+}
+
+// Opening with a forced --format that does not match the input fails deep in
+// libav ('End of file', 'Invalid data'): say what is wrong and what to do.
+function explainFormat(e: unknown, input: string, format: string | undefined): unknown {
+  const err = e as { operation?: string; message?: string };
+  if (!format || !/^avformat_(open_input|find_stream_info)$/.test(err?.operation ?? '')) return e;
+  const why = (err.message ?? '').replace(/^[^:]*\([^)]*\):\s*/, '');
+  return new Error(`${input} is not ${format === 'mpegts' ? 'MPEG-TS' : format} (--format ${format}): ${why}; drop --format to let ffnode detect it`, { cause: e });
+}
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`ffnode: ${message}\n`);
@@ -178,8 +225,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
   const hls = values['no-hls'] ? false : values.hls;
   const dash = values['no-dash'] ? false : values.dash;
   if (hls === false && dash === false) throw new UsageError('transcode: --no-hls and --no-dash leave nothing to write');
-  const ac = new AbortController();
-  process.once('SIGINT', () => ac.abort(new Error('interrupted')));
+  const ac = interruptible();
   const tty = process.stderr.isTTY && !values.quiet;
   const job = transcode(positionals[0]!, {
     out: values.out, segmentDuration, segmentFormat: fmt, signal: ac.signal,
@@ -199,9 +245,17 @@ async function cmdTranscode(args: string[]): Promise<void> {
       process.stderr.write(`${bar(p)}\n`);
     }
   });
-  const r = await job.done;
+  const r = await job.done.catch((e: unknown) => {
+    throw ac.signal.aborted ? ac.signal.reason : explainFormat(e, positionals[0]!, values.format);
+  });
   if (tty) process.stderr.write('\n');
   for (const w of r.warnings.slice(warnings.count)) warnings.print(w); // any the events did not deliver
+  if (hw) {
+    // a software encoder where hardware was asked for: say which and why
+    const soft = r.variants.filter((v) => !v.passthrough && !/_(nvenc|vaapi|qsv|videotoolbox)$/.test(v.encoder));
+    for (const reason of new Set(soft.map((v) => v.reason)))
+      warnings.print(`--hw-device ${hw}: ${soft.filter((v) => v.reason === reason).map((v) => v.id).join(', ')} encoded with ${soft.find((v) => v.reason === reason)!.encoder} (software): ${reason}`);
+  }
   for (const v of r.variants) console.log(`${v.id}: ${v.width}x${v.height} ${v.passthrough ? 'copy' : `${Math.round(v.bitrate / 1000)}k ${v.encoder}`}`);
   for (const c of r.renditions) console.log(`${c.id}: ${c.segments} segments, ${(c.bytes / 1e6).toFixed(2)} MB`);
   console.log(`wrote ${r.manifests.join(', ')} in ${values.out} (${r.duration.toFixed(2)} s of media in ${r.wallSeconds.toFixed(2)} s)`);
@@ -212,7 +266,8 @@ async function cmdProbe(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, format: { type: 'string' }, 'allow-playlists': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.probe);
   if (positionals.length !== 1) throw new UsageError('probe: expected exactly one input (see --help)');
-  const dec = await Decoder.open(positionals[0]!, { decode: false, ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) });
+  const dec = await Decoder.open(positionals[0]!, { decode: false, ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) })
+    .catch((e: unknown) => { throw explainFormat(e, positionals[0]!, values.format); });
   try {
     const info = dec.info;
     if (values.json) {
@@ -300,6 +355,7 @@ async function cmdServe(args: string[]): Promise<void> {
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   for (const name of ['publish', 'unpublish', 'reconnect'] as const) server.registry.on(name, (...args: unknown[]) => log(`${name} ${describeEvent(args)}`));
   server.registry.on('error', (...args: unknown[]) => process.stderr.write(`ffnode: error: ${describeEvent(args)}\n`));
+  server.registry.on('warning', (...args: unknown[]) => process.stderr.write(`ffnode: warning: ${describeEvent(args)}\n`));
   console.log(`ffnode serve: RTMP ${server.rtmpUrl}, HTTP ${server.url}, store ${opts.store ?? 'memory'}`);
   if (opts.http?.playerPage !== false) console.log(`\n  Open ${server.url}/ in a browser: the player page (streams, quality, latency, stats)\n`);
   const hint = `ffmpeg -re -i input.mp4 -c copy -f flv ${server.rtmpPort === 1935 ? server.rtmpUrl.replace(/:1935$/, '') : server.rtmpUrl}/live/mine`;
@@ -334,8 +390,36 @@ async function cmdServe(args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+const LOG_LEVELS = ['quiet', 'error', 'warning', 'info', 'debug'] as const;
+
+// Global flags anywhere on the line: --version, --log-level <level>.
+function globals(argv: string[]): { rest: string[]; version: boolean } {
+  const rest: string[] = [];
+  let version = false;
+  let level: string = 'warning';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--version' || a === '-v') version = true;
+    else if (a === '--log-level') level = argv[++i] ?? '';
+    else if (a.startsWith('--log-level=')) level = a.slice('--log-level='.length);
+    else rest.push(a);
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, not '${level}'`);
+  setLogLevel(level as (typeof LOG_LEVELS)[number]);
+  return { rest, version };
+}
+
+function printVersion(): void {
+  const pkg = createRequire(__filename)('../package.json') as { version: string };
+  const v = versions();
+  console.log(`ffnode ${pkg.version}`);
+  console.log(`FFmpeg ${v.ffmpeg} (libavcodec ${v.libavcodec}, libavformat ${v.libavformat}, libavutil ${v.libavutil}, libswscale ${v.libswscale}, libswresample ${v.libswresample})${v.zimg ? `, zimg ${v.zimg}` : ''}`);
+}
+
 async function main(argv: string[]): Promise<void> {
-  const [cmd, ...rest] = argv;
+  const g = globals(argv);
+  if (g.version) return printVersion();
+  const [cmd, ...rest] = g.rest;
   if (!cmd || cmd === '-h' || cmd === '--help' || cmd === 'help') return void console.log(HELP.main);
   const commands: Record<string, (a: string[]) => Promise<void>> = { transcode: cmdTranscode, probe: cmdProbe, remux: cmdRemux, serve: cmdServe };
   const run = commands[cmd];
@@ -345,6 +429,8 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) fail(e.message, 2);
+  if (e instanceof Interrupted) fail('interrupted: finished segments and manifests are kept', EXIT_INTERRUPTED);
+  for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof OutputDirError) fail(c.message, 1);
   const err = e as { code?: string; message?: string };
   if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') fail(err.message ?? String(e), 2);
   fail(err?.message ?? String(e), 1);

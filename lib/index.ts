@@ -58,8 +58,9 @@ export { renderMpd, buildSegmentTimeline, isoDuration, dashFrameRate } from './d
 export type { MpdOptions, MpdRepresentation, MpdSegment, TimelineEntry } from './delivery/dash.js';
 export { BandwidthMeter, measureBandwidth, nominalBandwidth } from './delivery/bandwidth.js';
 export type { Bandwidth } from './delivery/bandwidth.js';
-export { stats, versions, setLogLevel } from './stats.js';
+export { stats, versions } from './stats.js';
 export { addonPath } from './native/binding.js';
+export { setLogLevel, onLog, logDropped, type LibavLogLevel, type LibavLogLine } from './log.js';
 export type { Versions } from './stats.js';
 export type { Stats } from './stats.js';
 export type { Rational, AVOptions, MediaType, VideoFrameInit, AudioFrameInit, PacketInit } from '../types/binding.js';

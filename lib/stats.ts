@@ -29,8 +29,3 @@ export function stats(): Stats {
 export function versions(): Versions {
   return native.versions();
 }
-
-/** libav's own log level (default 'error'). */
-export function setLogLevel(level: Parameters<typeof native.setLogLevel>[0]): void {
-  native.setLogLevel(level);
-}

@@ -5,6 +5,7 @@
 #include "objects.h"
 #include "devices.h"
 #include "zimg_resizer.h"
+#include "log.h"
 
 extern "C" {
 #include <libswresample/swresample.h>
@@ -54,19 +55,6 @@ static Napi::Value Versions(const Napi::CallbackInfo& info) {
   return o;
 }
 
-static Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
-  static const struct { const char* name; int level; } levels[] = {
-      {"quiet", AV_LOG_QUIET}, {"panic", AV_LOG_PANIC}, {"fatal", AV_LOG_FATAL}, {"error", AV_LOG_ERROR},
-      {"warning", AV_LOG_WARNING}, {"info", AV_LOG_INFO}, {"verbose", AV_LOG_VERBOSE}, {"debug", AV_LOG_DEBUG}};
-  std::string want = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
-  for (auto& l : levels)
-    if (want == l.name) {
-      av_log_set_level(l.level);
-      return info.Env().Undefined();
-    }
-  throw Napi::RangeError::New(info.Env(), "setLogLevel: expected quiet|panic|fatal|error|warning|info|verbose|debug");
-}
-
 constexpr size_t kMaxAlloc = size_t{512} << 20;
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -78,7 +66,6 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);
   env.AddCleanupHook([data]() { data->Teardown(); });
   avformat_network_init();
-  av_log_set_level(AV_LOG_ERROR);
   // One allocation may not exceed this: a few header bytes can announce
   // millions of index entries (an MP4 trun/stsz count), and libav would
   // allocate for all of them. 512 MiB still fits the largest frame the API
@@ -90,7 +77,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stats", Napi::Function::New(env, GetStats));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass));
   exports.Set("versions", Napi::Function::New(env, Versions));
-  exports.Set("setLogLevel", Napi::Function::New(env, SetLogLevel));
+  InitLog(env, exports);
   return exports;
 }
 

@@ -114,7 +114,8 @@ t.test('remux warns about the input streams it leaves out', async (t) => {
   const s = run('remux', withSubs, path.join(tmp, 'subs2.mp4'), '--strict');
   t.equal(s.status, 3, '--strict: exit 3');
   t.ok(fs.statSync(path.join(tmp, 'subs2.mp4')).size > 0, 'the output is still written');
-  const chosen = run('remux', withSubs, path.join(tmp, 'subs3.mp4'), '--streams', '0', '--strict');
+  // libav's own 'Timestamps are unset' note for this copy is not ffnode's warning (see the report of issue 10)
+  const chosen = run('remux', withSubs, path.join(tmp, 'subs3.mp4'), '--streams', '0', '--strict', '--log-level', 'error');
   t.equal(chosen.status, 0, 'streams chosen with --streams: nothing to warn about');
   t.equal(chosen.stderr, '');
 });

@@ -380,5 +380,14 @@ export interface Binding {
   // (native/common.cc), so a constructor typed with that union fits.
   setErrorClass(ctor: new (message: string, code: number, name: never, op: string) => Error): void;
   versions(): Versions;
-  setLogLevel(level: 'quiet' | 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose' | 'debug'): void;
+  setLogLevel(level: LibavLogLevel): void;
+  /** one listener for libav's log lines (null: back to stderr); called on the main thread */
+  onLog(listener: ((level: LibavLogLine['level'], line: string) => void) | null): void;
+  /** lines dropped because the listener's queue was full */
+  logDropped(): number;
 }
+
+/** libav log levels, least to most verbose */
+export type LibavLogLevel = 'quiet' | 'panic' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose' | 'debug';
+/** one line of libav's log as onLog delivers it */
+export interface LibavLogLine { level: 'fatal' | 'error' | 'warning' | 'info' | 'verbose' | 'debug'; line: string }

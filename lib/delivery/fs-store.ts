@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { FFmpegError } from '../errors.js';
 import { checkKey, checkPrefix } from './store-key.js';
 import type { ByteRange, SegmentStore, StoredObject } from './types.js';
+import { makeDirs, OutputDirError } from './mkdirs.js';
 
 /** AVERROR(ELOOP): what opening a symlink with O_NOFOLLOW reports. */
 const ELOOP = -40;
@@ -83,7 +84,7 @@ export class FileStore implements SegmentStore {
   async put(key: string, data: Buffer | string): Promise<void> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
-    await fsp.mkdir(this.root, { recursive: true });
+    await makeDirs(this.root);
     await this.#realDirs(dir, key, 'FileStore.put', true);
     await this.#notLink(file, key, 'FileStore.put');
     // Hidden, unique per process and call: concurrent puts of one key never
@@ -238,7 +239,8 @@ export class FileStore implements SegmentStore {
       let st = await lstatOrNull(cur);
       if (!st && create) {
         await fsp.mkdir(cur).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EEXIST') throw e; // a concurrent put made it: checked below
+          if (e.code === 'EEXIST') return; // a concurrent put made it: checked below
+          throw e.code === 'ENOENT' || e.code === 'ENOTDIR' ? e : new OutputDirError(cur, e.code ?? 'EIO', e);
         });
         st = await lstatOrNull(cur);
       }

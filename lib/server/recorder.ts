@@ -6,11 +6,11 @@
  * waits for the disk, and a backlog beyond `maxPending` packets is dropped
  * (and counted) rather than queued without bound.
  */
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Packet } from '../media/frame.js';
 import type { StreamInfo } from '../media/decoder.js';
 import { Remuxer } from '../media/remuxer.js';
+import { makeDirs } from '../delivery/mkdirs.js';
 
 export interface RecorderOptions {
   /** container: 'mp4' (fragmented, default) or 'mkv' */
@@ -60,7 +60,7 @@ export class Recorder {
   static async open(file: string, streams: readonly StreamInfo[], opts: RecorderOptions = {}): Promise<Recorder> {
     const kept = streams.filter((s) => s.mediaType === 'video' || s.mediaType === 'audio');
     if (!kept.length) throw new TypeError('Recorder.open: the input has no audio or video stream to record');
-    await fs.mkdir(path.dirname(file), { recursive: true });
+    await makeDirs(path.dirname(file));
     const remuxer = await Remuxer.open(file, {
       streams: kept.map((s) => ({ parameters: s, timeBase: s.timeBase, ...(s.frameRate ? { frameRate: s.frameRate } : {}) })),
       ...(opts.format ? { format: opts.format === 'mkv' ? 'matroska' : 'mp4' } : {}),
