@@ -198,6 +198,19 @@ t.test('CachedStore: writes through, serves what it wrote from memory, bounded, 
   t.ok(store.cachedBytes <= 1000);
   t.same(await store.list('live/a/'), await disk.list('live/a/'), 'list is the inner store\'s');
 
+  // a put still writing when its key is deleted (or written again) must not cache afterwards
+  let release;
+  const slow = new CachedStore({
+    put: (k) => (k === 'live/b/index.m3u8' && !release ? new Promise((r) => { release = r; }) : Promise.resolve()),
+    get: async () => null, delete: async () => {}, list: async () => [],
+  });
+  const late = slow.put('live/b/index.m3u8', '#EXTM3U\n#stale\n');
+  await slow.delete('live/b/index.m3u8');
+  release();
+  await late;
+  t.equal(await slow.get('live/b/index.m3u8'), null, 'a put overtaken by a delete is not cached');
+  t.equal(slow.cachedBytes, 0);
+
   // a failed write leaves the old cached content: the cache never has bytes the disk lacks
   const failing = new CachedStore({ put: async () => { throw new Error('disk full'); }, get: async () => null, delete: async () => {}, list: async () => [] });
   await t.rejects(failing.put('x/y/z.m4s', 'data'), { message: 'disk full' });

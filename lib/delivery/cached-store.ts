@@ -37,6 +37,11 @@ export class CachedStore implements SegmentStore {
   readonly inner: SegmentStore;
   readonly maxBytes: number;
   readonly #entries = new Map<string, Entry>();
+  // The latest write or delete issued per key while one is in flight: a put
+  // that finishes after a later put or delete of its key must not cache
+  // (a manifest removed during its last rewrite would be served from memory).
+  readonly #latest = new Map<string, number>();
+  #ticket = 0;
   #bytes = 0;
 
   constructor(inner: SegmentStore, options: CachedStoreOptions = {}) {
@@ -48,7 +53,14 @@ export class CachedStore implements SegmentStore {
 
   /** Writes `data` to the inner store, then keeps a copy in memory. */
   async put(key: string, data: Buffer | string): Promise<void> {
-    await this.inner.put(key, data);
+    const ticket = this.#issue(key);
+    try {
+      await this.inner.put(key, data);
+    } catch (e) {
+      this.#settle(key, ticket);
+      throw e;
+    }
+    if (!this.#settle(key, ticket)) return; // a later put or delete of the key decides
     const copy = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);
     this.#drop(key);
     if (copy.length > this.maxBytes) return;
@@ -77,8 +89,13 @@ export class CachedStore implements SegmentStore {
 
   /** Drops the cached copy, then deletes from the inner store. */
   async delete(key: string): Promise<void> {
+    const ticket = this.#issue(key);
     this.#drop(key);
-    await this.inner.delete(key);
+    try {
+      await this.inner.delete(key);
+    } finally {
+      this.#settle(key, ticket);
+    }
   }
 
   /** The inner store's keys. */
@@ -100,6 +117,19 @@ export class CachedStore implements SegmentStore {
       this.#entries.set(key, e);
     }
     return e;
+  }
+
+  #issue(key: string): number {
+    const ticket = ++this.#ticket;
+    this.#latest.set(key, ticket);
+    return ticket;
+  }
+
+  /** Ends an operation; true when it was the latest issued for its key. */
+  #settle(key: string, ticket: number): boolean {
+    if (this.#latest.get(key) !== ticket) return false;
+    this.#latest.delete(key);
+    return true;
   }
 
   #drop(key: string): void {
