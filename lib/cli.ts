@@ -52,8 +52,10 @@ Exit codes:
   1  failed (input, codec or output error; one line on stderr)
   2  usage error
   3  done, but with warnings, and --strict was given
-  130 interrupted (Ctrl-C / SIGINT): the job was aborted; finished segments
-      and the manifests that list them are left consistent`,
+  130 interrupted (Ctrl-C / SIGINT / SIGTERM): transcode keeps its finished
+      segments and the manifests that list them; remux finishes the output
+      with what it copied (trailer written, playable); probe stops at once.
+      A second Ctrl-C (1 s or more later) exits at once`,
   transcode: `Usage: ffnode transcode <input> --out <dir> [options]
 
 Writes <dir>/master.m3u8 (HLS) and <dir>/manifest.mpd (DASH) with one folder per rendition.
@@ -86,7 +88,9 @@ Prints the container and every stream (codec, RFC 6381 string, size, rate, durat
 Copies streams without re-encoding; bitstream filters are inserted as the target needs.
 Input streams that are not copied (by default only audio and video are), and copied
 streams that got no packets, are reported as 'ffnode: warning: ...'; with --strict
-they make the exit code 3 (the output is still written).`,
+they make the exit code 3 (the output is still written).
+Ctrl-C ends the copy early, as 'q' does in ffmpeg: the output is finished with the
+packets copied so far (a blocked network read is cut short) and the exit code is 130.`,
   serve: `Usage: ffnode serve [options]
 
 Live server: publish to rtmp://HOST:RTMP-PORT/<app>/<name> (or HTTP PUT/POST of
@@ -135,22 +139,25 @@ const EXIT_INTERRUPTED = 130;
 // Ctrl-C aborts the running job through its signal; the command then exits 130
 // once the job has stopped (finished outputs left consistent). A second Ctrl-C
 // (1 s or more later) exits at once.
-function interruptible(): AbortController {
+// `kept` says what the interrupted command leaves behind, for its last line.
+function interruptible(kept: string): AbortController {
   const ac = new AbortController();
   let at = 0;
-  process.on('SIGINT', () => {
+  const onSignal = (signal: string): void => {
     if (at && Date.now() - at >= REPEAT_MS) process.exit(EXIT_INTERRUPTED);
     if (at) return;
     at = Date.now();
-    process.stderr.write('\nffnode: SIGINT: stopping (Ctrl-C again to exit at once)\n');
-    ac.abort(new Interrupted());
+    process.stderr.write(`\nffnode: ${signal}: stopping (Ctrl-C again to exit at once)\n`);
+    ac.abort(new Interrupted(kept));
     setTimeout(() => process.exit(EXIT_INTERRUPTED), 5000).unref();
-  });
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   return ac;
 }
 
 class Interrupted extends Error {
-  constructor() {
+  constructor(readonly kept: string) {
     super('interrupted');
   }
 }
@@ -225,7 +232,7 @@ async function cmdTranscode(args: string[]): Promise<void> {
   const hls = values['no-hls'] ? false : values.hls;
   const dash = values['no-dash'] ? false : values.dash;
   if (hls === false && dash === false) throw new UsageError('transcode: --no-hls and --no-dash leave nothing to write');
-  const ac = interruptible();
+  const ac = interruptible('finished segments and the manifests that list them are kept');
   const tty = process.stderr.isTTY && !values.quiet;
   const job = transcode(positionals[0]!, {
     out: values.out, segmentDuration, segmentFormat: fmt, signal: ac.signal,
@@ -266,8 +273,9 @@ async function cmdProbe(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, format: { type: 'string' }, 'allow-playlists': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return void console.log(HELP.probe);
   if (positionals.length !== 1) throw new UsageError('probe: expected exactly one input (see --help)');
-  const dec = await Decoder.open(positionals[0]!, { decode: false, ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) })
-    .catch((e: unknown) => { throw explainFormat(e, positionals[0]!, values.format); });
+  const ac = interruptible('nothing was written');
+  const dec = await Decoder.open(positionals[0]!, { decode: false, signal: ac.signal, ...(values.format ? { format: values.format } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) })
+    .catch((e: unknown) => { throw ac.signal.aborted ? ac.signal.reason : explainFormat(e, positionals[0]!, values.format); });
   try {
     const info = dec.info;
     if (values.json) {
@@ -292,9 +300,14 @@ async function cmdRemux(args: string[]): Promise<void> {
   if (positionals.length !== 2) throw new UsageError('remux: expected <input> <output> (see --help)');
   const streams = values.streams?.split(',').map((s) => Number(s));
   if (streams && streams.some((s) => !Number.isInteger(s) || s < 0)) throw new UsageError('remux: --streams takes stream indices, e.g. 0,1');
-  const r = await remux(positionals[0]!, positionals[1]!, { ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) });
+  // Ctrl-C ends the copy the way ffmpeg's 'q' does: reading stops and the
+  // output is finished (trailer written), so what was copied plays.
+  const ac = interruptible('nothing was written');
+  const r = await remux(positionals[0]!, positionals[1]!, { stop: ac.signal, ...(values.format ? { format: values.format } : {}), ...(streams ? { streams } : {}), ...(values.copyts ? { copyTs: true } : {}), ...(values['allow-playlists'] ? { allowPlaylists: true } : {}) })
+    .catch((e: unknown) => { throw ac.signal.aborted ? ac.signal.reason : e; });
   for (const s of r.streams) console.log(`stream #${s.inputIndex} → #${s.outputIndex}: ${s.packets} packets${s.bsf ? ` (${s.bsf})` : ''}`);
   console.log(`wrote ${positionals[1]} (${r.bytes} bytes)`);
+  if (r.stopped) fail(`interrupted: ${positionals[1]} holds the ${r.packets} packets copied before it, finished (trailer written)`, EXIT_INTERRUPTED);
   const warnings = new Warnings(false);
   for (const w of await remuxWarnings(positionals[0]!, r, streams !== undefined, values['allow-playlists'] === true)) warnings.print(w);
   warnings.finish(values.strict);
@@ -429,7 +442,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e: unknown) => {
   if (e instanceof UsageError) fail(e.message, 2);
-  if (e instanceof Interrupted) fail('interrupted: finished segments and manifests are kept', EXIT_INTERRUPTED);
+  if (e instanceof Interrupted) fail(`interrupted: ${e.kept}`, EXIT_INTERRUPTED);
   for (let c: unknown = e; c; c = (c as { cause?: unknown }).cause) if (c instanceof OutputDirError) fail(c.message, 1);
   const err = e as { code?: string; message?: string };
   if (err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || err?.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || err?.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') fail(err.message ?? String(e), 2);

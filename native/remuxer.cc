@@ -85,6 +85,7 @@ struct MuxCore {
   AVPacket* out = nullptr;  // bsf output
   std::vector<Out> outs;
   int64_t bytes = 0, fixedTs = 0, badPackets = 0;
+  bool stopped = false;  // remux(): stop() ended the copy early; the output was still finished
 
   void FreeMux() {
     for (Out& o : outs) av_bsf_free(&o.bsf);
@@ -96,15 +97,20 @@ struct MuxCore {
     }
   }
   bool interrupted() const { return gen->load() != myGen; }
-  static bool StoppedFn(const void* owner) { return static_cast<const MuxCore*>(owner)->interrupted(); }
+  // What the I/O interrupt callback obeys: interrupt() always; remux()'s
+  // stop() only while the input is being opened or read.
+  virtual bool halted() const { return interrupted(); }
+  virtual bool stopAsked() const { return false; }
+  static bool StoppedFn(const void* owner) { return static_cast<const MuxCore*>(owner)->halted(); }
   void Arm() { session.Arm(); }
   // A failure of a blocking call, telling an interrupt from a timeout; a
   // refused nested open (a playlist naming a forbidden URL) comes first.
   void Fail(Failure& f, int r, const char* op, const std::string& what) {
     if (session.TakeRefusal(f, op)) return;
-    if (r == AVERROR_EXIT && !interrupted() && session.Armed()) r = AVERROR(ETIMEDOUT);
+    if (r == AVERROR_EXIT && !interrupted() && !stopAsked() && session.Armed()) r = AVERROR(ETIMEDOUT);
     f.set(r, op, what);
     if (r == AVERROR_EXIT && interrupted()) f.message = std::string(op) + " (" + what + "): interrupted by close() or interrupt()";
+    else if (r == AVERROR_EXIT && stopAsked()) f.message = std::string(op) + " (" + what + "): stopped by stop() before the input was open";
     if (r == AVERROR(ETIMEDOUT)) f.message = std::string(op) + " (" + what + "): no progress for " + std::to_string(session.TimeoutUs() / 1000) + " ms";
   }
 
@@ -137,6 +143,7 @@ struct MuxCore {
     r.Set("packets", total);
     r.Set("bytes", static_cast<double>(bytes));
     r.Set("streams", streams);
+    if (oneCall) r.Set("stopped", stopped);
     return r;
   }
 };
@@ -245,6 +252,14 @@ struct RemuxJob : MuxCore {
   AVFormatContext* ic = nullptr;
   AVPacket* pkt = nullptr;
   std::vector<int> map;  // input stream index → index in outs, or -1
+  // stop(): end the copy early but cleanly (trailer written). It cuts a
+  // blocked open or read short; the output's writes are never cut.
+  const std::atomic<uint64_t>* stopGen = nullptr;
+  uint64_t myStop = 0;
+  bool onInput = false;  // an open or read of the input is under way (strand thread only)
+  bool stopRequested() const { return stopGen->load() != myStop; }
+  bool stopAsked() const override { return stopRequested(); }
+  bool halted() const override { return interrupted() || (onInput && stopRequested()); }
 
   ~RemuxJob() override {
     Free();
@@ -375,14 +390,29 @@ bool MuxCore::Write(Out& o, AVPacket* p, Failure& f) {
 
 void RemuxJob::Run(Failure& f) {
   if (!(pkt = av_packet_alloc())) return f.set(AVERROR(ENOMEM), "av_packet_alloc", input);
-  if (!OpenInput(f) || !OpenOutput(f)) return;
+  onInput = true;
+  bool opened = OpenInput(f);
+  onInput = false;
+  if (!opened) return;  // a stop() during the open: nothing was written, nothing to finish
+  if (stopRequested()) return Fail(f, AVERROR_EXIT, "avformat_open_input", input);
+  if (!OpenOutput(f)) return;
   bool local = !isNetworkUrl(input);
   for (;;) {
     if (interrupted()) return Fail(f, AVERROR_EXIT, "av_read_frame", input);
+    if (stopRequested()) {
+      stopped = true;
+      break;
+    }
     Arm();
+    onInput = true;
     int r = readFrame(ic, pkt, session);
+    onInput = false;
     if (session.TakeRefusal(f, "av_read_frame")) return av_packet_unref(pkt);  // hls would skip the segment
     if (r == AVERROR_EOF) break;
+    if (r < 0 && stopRequested() && !interrupted()) {
+      stopped = true;  // a read cut short by stop(): keep what was copied
+      break;
+    }
     if (r < 0) {
       // A truncated file ends like a short one: keep what was copied.
       if (local && !interrupted() && ic->pb && avio_feof(ic->pb)) break;
@@ -403,7 +433,7 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
   static void Init(Napi::Env env, Napi::Object exports) {
     exports.Set("Remuxer", DefineClass(env, "Remuxer",
                                        {InstanceMethod<&Remuxer::RunJs>("run"), InstanceMethod<&Remuxer::Interrupt>("interrupt"),
-                                        InstanceMethod<&Remuxer::Close>("close"), InstanceAccessor<&Remuxer::Closed>("closed")}));
+                                        InstanceMethod<&Remuxer::Stop>("stop"), InstanceMethod<&Remuxer::Close>("close"), InstanceAccessor<&Remuxer::Closed>("closed")}));
   }
 
   explicit Remuxer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Remuxer>(info), strand_(info.Env()) {
@@ -456,6 +486,8 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
     job->session.SetTimeoutUs(static_cast<int64_t>(timeoutMs * 1000));
     job->gen = &gen_;
     job->myGen = gen_.load();
+    job->stopGen = &stop_;
+    job->myStop = stop_.load();
     return strand_.Run(
         env, Value(),
         [job](Failure& f) {
@@ -477,6 +509,13 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
     return info.Env().Undefined();
   }
 
+  // Ends the running run() (and those queued) early but cleanly: reading
+  // stops, the output is finished, and the run resolves with stopped: true.
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    stop_++;
+    return info.Env().Undefined();
+  }
+
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (closing_) return resolvedPromise(env);
@@ -495,6 +534,7 @@ class Remuxer : public Napi::ObjectWrap<Remuxer> {
   Strand strand_;
   Lifetime life_;
   std::atomic<uint64_t> gen_{0};
+  std::atomic<uint64_t> stop_{0};
   bool closing_ = false;
 };
 

@@ -289,11 +289,19 @@ export interface RemuxOptions {
    */
   allowPlaylists?: boolean;
 }
-export interface RemuxResult { packets: number; streams: { inputIndex: number; outputIndex: number; packets: number; bsf: string | null }[]; bytes: number }
+export interface RemuxResult {
+  packets: number;
+  streams: { inputIndex: number; outputIndex: number; packets: number; bsf: string | null }[];
+  bytes: number;
+  /** true when `stop` ended the copy before the input did; the output is still complete (trailer written) */
+  stopped: boolean;
+}
 export declare class Remuxer {
   constructor();
   run(input: string, output: string, opts?: RemuxOptions): Promise<RemuxResult>;
   interrupt(): void;
+  /** ends the running copy early but cleanly: the run resolves with `stopped: true` */
+  stop(): void;
   close(): Promise<void>;
   readonly closed: boolean;
 }

@@ -18,8 +18,15 @@ import { LIMITS, checkBoolean, checkInt, checkNumber, checkObject, checkRational
 export type { RemuxOptions, RemuxResult, RemuxerOpenOptions, RemuxerResult, RemuxerStream };
 
 export interface RemuxCallOptions extends RemuxOptions {
-  /** aborting interrupts the copy; the promise rejects */
+  /** aborting interrupts the copy; the promise rejects and the output is left unfinished */
   signal?: AbortSignal;
+  /**
+   * aborting ends the copy early but cleanly, as `q` does in the ffmpeg CLI:
+   * reading stops (a blocked network read is cut short), the output gets its
+   * trailer, and the promise resolves with `stopped: true`. Use it to end a
+   * recording of a live input. Before the input is open it rejects like `signal`.
+   */
+  stop?: AbortSignal;
 }
 
 /** AVERROR(EINVAL) */
@@ -45,19 +52,24 @@ export async function remux(input: string, output: string, opts: RemuxCallOption
   checkNumber('remux', 'timeoutMs', opts.timeoutMs, 0, 2 ** 31);
   checkBoolean('remux', 'copyTs', opts.copyTs);
   checkBoolean('remux', 'allowPlaylists', opts.allowPlaylists);
-  const { signal, ...rest } = opts;
+  const { signal, stop, ...rest } = opts;
+  if (stop !== undefined && !(stop instanceof AbortSignal)) throw new TypeError('remux: stop must be an AbortSignal');
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  if (stop?.aborted) throw stop.reason ?? new Error('stopped');
   // Opening the output truncates it: writing over the input would destroy it.
   if (await sameFile(input, output)) throw new FFmpegError(`remux (${output}): Output same as Input (${input})`, EINVAL, 'EINVAL', 'remux', { input });
   const r = new native.Remuxer();
   const onAbort = (): void => r.interrupt();
+  const onStop = (): void => r.stop();
   signal?.addEventListener('abort', onAbort, { once: true });
+  stop?.addEventListener('abort', onStop, { once: true });
   try {
     return await r.run(input, output, rest).catch((e: unknown) => {
       throw withInput(e, input);
     });
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    stop?.removeEventListener('abort', onStop);
     await r.close();
   }
 }
