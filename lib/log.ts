@@ -3,7 +3,9 @@
  * native code, then handed to one listener on the main thread, or, with
  * none, written to stderr as `ffnode: libav: <line>`. FFmpeg threads never
  * wait for JavaScript: the listener's queue holds 1024 lines and a full
- * queue drops lines (counted by logDropped()). docs/patterns/cli.md.
+ * queue drops lines (counted by logDropped()). On stderr a run of identical
+ * lines is printed once, then as `Last message repeated N times` (as the
+ * ffmpeg CLI does); a listener gets every line. docs/patterns/cli.md.
  *
  * @example
  * import { setLogLevel, onLog } from 'ffnode';

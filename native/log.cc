@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -64,6 +65,41 @@ void writeStderr(const std::string& text) {
   (void)n;
 }
 
+// On stderr a line identical to the one before it (same context, level and
+// text: a decoder complaining about every packet of a damaged stretch) is
+// counted, not printed, and summed up as 'Last message repeated N times'
+// when a different line comes, every kRepeatRun repeats, and at exit — as
+// the ffmpeg CLI does. A listener (onLog) gets every line.
+constexpr uint64_t kRepeatRun = 1000;
+std::mutex gRepeatMu;
+std::string gLastText;
+int gLastLevel = 0;
+uint64_t gRepeats = 0;
+
+void flushRepeatsLocked() {
+  if (gRepeats == 0) return;
+  writeStderr("Last message repeated " + std::to_string(gRepeats) + (gRepeats == 1 ? " time" : " times"));
+  gRepeats = 0;
+}
+
+void flushRepeats() {
+  std::lock_guard<std::mutex> lock(gRepeatMu);
+  flushRepeatsLocked();
+  gLastText.clear();
+}
+
+void toStderr(int level, std::string&& text) {
+  std::lock_guard<std::mutex> lock(gRepeatMu);
+  if (level == gLastLevel && text == gLastText) {
+    if (++gRepeats >= kRepeatRun) flushRepeatsLocked();
+    return;
+  }
+  flushRepeatsLocked();
+  writeStderr(text);
+  gLastLevel = level;
+  gLastText = std::move(text);
+}
+
 // libav may emit one line in several calls (no '\n' until the last): each
 // thread keeps its partial line until it is complete.
 thread_local std::string tlPartial;
@@ -90,7 +126,7 @@ void Callback(void* avcl, int level, const char* fmt, va_list vl) {
         continue;
       }
     }
-    writeStderr(text);
+    toStderr(level, std::move(text));
   }
 }
 
@@ -110,6 +146,7 @@ Napi::Value SetLogLevel(const Napi::CallbackInfo& info) {
   std::string want = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
   for (auto& l : levels)
     if (want == l.name) {
+      flushRepeats();  // a count pending under the old level is still told
       gLevel.store(l.level);
       av_log_set_level(l.level);  // libav skips formatting above it, before our callback
       return info.Env().Undefined();
@@ -124,6 +161,7 @@ Napi::Value OnLog(const Napi::CallbackInfo& info) {
   bool set = info.Length() > 0 && info[0].IsFunction();
   if (!set && !(info.Length() == 0 || info[0].IsNull() || info[0].IsUndefined()))
     throw Napi::TypeError::New(env, "onLog: expected a function (or null to log to stderr)");
+  flushRepeats();
   std::lock_guard<std::mutex> lock(gMu);
   if (gOwner != nullptr) {
     gTsfn.Release();
@@ -146,6 +184,7 @@ void InitLog(Napi::Env env, Napi::Object exports) {
   std::call_once(gInstall, [] {
     av_log_set_level(AV_LOG_ERROR);
     av_log_set_callback(Callback);
+    std::atexit(flushRepeats);  // a run of repeats that nothing followed is still told
   });
   napi_env raw = env;
   env.AddCleanupHook([raw]() { ReleaseFor(raw); });

@@ -60,7 +60,9 @@ struct MuxCore {
     const char* bsfName = nullptr;
     AVRational tb{0, 1};  // time base of packets reaching Write (bsf output or input stream)
     int64_t lastDts = AV_NOPTS_VALUE;
-    int64_t nextDts = 0;     // predicted, in `tb`: for raw streams without timestamps
+    int64_t nextDts = 0;     // predicted, in `tb`: for packets without a dts
+    bool sawDts = false;     // nextDts follows a real packet
+    int64_t rescaleLast = AV_NOPTS_VALUE;  // av_rescale_delta's state (audio)
     int64_t offset = 0;      // start time in `tb`, subtracted unless copyTs
     int64_t frameDur = 0;    // nominal packet duration in `tb` (0 = unknown)
     int64_t packets = 0;
@@ -361,11 +363,37 @@ bool MuxCore::Write(Out& o, AVPacket* p, Failure& f) {
     // Without reordering pts == dts; with B-frames it stays unknown (mp4 copes).
     if (o.st->codecpar->video_delay == 0) p->pts = p->dts;
     fixedTs++;
+  } else if (p->dts == AV_NOPTS_VALUE) {
+    // Matroska stores only pts, and libav leaves the dts of the first
+    // packets unset: predict it as ffmpeg does, the first as pts less the
+    // reorder delay, later ones as the one before plus its duration.
+    int64_t dur = p->duration > 0 ? p->duration : o.frameDur;
+    p->dts = o.sawDts ? o.nextDts : p->pts - o.st->codecpar->video_delay * dur;
+    if (p->dts > p->pts) p->dts = p->pts;
   }
-  if (p->dts != AV_NOPTS_VALUE) o.nextDts = p->dts + (p->duration > 0 ? p->duration : o.frameDur);
+  if (p->dts != AV_NOPTS_VALUE) {
+    o.nextDts = p->dts + (p->duration > 0 ? p->duration : o.frameDur);
+    o.sawDts = true;
+  }
   if (p->pts != AV_NOPTS_VALUE) p->pts -= o.offset;
   if (p->dts != AV_NOPTS_VALUE) p->dts -= o.offset;
-  av_packet_rescale_ts(p, o.tb, o.st->time_base);
+  const AVCodecParameters* par = o.st->codecpar;
+  int samples = 0;
+  if (par->codec_type == AVMEDIA_TYPE_AUDIO && par->sample_rate > 0 && p->dts != AV_NOPTS_VALUE) {
+    samples = av_get_audio_frame_duration2(o.st->codecpar, p->size);
+    if (samples <= 0) samples = par->frame_size;
+  }
+  if (samples > 0) {
+    // Audio from a coarse time base (Matroska and FLV count milliseconds):
+    // keep the sample-exact spacing the frames really have, as ffmpeg's
+    // stream copy does, instead of rounding each one on its own.
+    int64_t dur = p->duration;
+    p->dts = av_rescale_delta(o.tb, p->dts, AVRational{1, par->sample_rate}, samples, &o.rescaleLast, o.st->time_base);
+    p->pts = p->dts;  // audio frames are not reordered
+    p->duration = dur > 0 ? av_rescale_q(dur, o.tb, o.st->time_base) : 0;
+  } else {
+    av_packet_rescale_ts(p, o.tb, o.st->time_base);
+  }
   p->time_base = o.st->time_base;
   // Muxers reject dts going backwards; nudge it forward like ffmpeg does.
   if (p->dts != AV_NOPTS_VALUE && o.lastDts != AV_NOPTS_VALUE) {

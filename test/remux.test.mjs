@@ -2,8 +2,8 @@ import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { remux, FFmpegError } from 'ffnode';
-import { fixtures, ffprobe, garbageFile } from './helpers/media.mjs';
+import { remux, FFmpegError, onLog, setLogLevel } from 'ffnode';
+import { fixtures, fixture, ffmpeg, ffprobe, garbageFile } from './helpers/media.mjs';
 import { endsWithZeroLive } from './helpers/leaks.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-remux-'));
@@ -52,6 +52,29 @@ t.test('output starts at 0 unless copyTs', async (t) => {
   t.ok(Math.abs(Number(ffprobe(path.join(dir, 'zero.mkv')).format.start_time)) < 0.1, 'shifted to 0');
   await remux(src, path.join(dir, 'copyts.mkv'), { copyTs: true });
   t.ok(Math.abs(Number(ffprobe(path.join(dir, 'copyts.mkv')).format.start_time) - srcStart) < 0.01, 'copyTs keeps the source times');
+});
+
+t.test('Matroska (pts only, B-frames) → MP4: dts predicted as the ffmpeg CLI does, no libav warning', async (t) => {
+  // x264 with B-frames in Matroska: the demuxer leaves the first packets' dts unset.
+  const mkv = fixture('bframes.mkv', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=4', '-f', 'lavfi', '-i', 'sine=duration=4',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '3', '-g', '50', '-c:a', 'aac']);
+  const unset = ffprobe(mkv, ['-show_packets']).packets.filter((p) => p.codec_type === 'video' && p.dts === undefined);
+  t.ok(unset.length > 0, `${unset.length} video packets of the source have no dts`);
+  const lines = [];
+  setLogLevel('warning');
+  onLog((level, line) => lines.push(line));
+  t.teardown(() => {
+    onLog(null);
+    setLogLevel('error');
+  });
+  const out = path.join(dir, 'from-mkv.mp4');
+  await remux(mkv, out);
+  await new Promise((r) => setTimeout(r, 50)); // the listener is called asynchronously
+  t.same(lines, [], 'libav said nothing (no "Timestamps are unset")');
+  const ref = path.join(dir, 'from-mkv-ffmpeg.mp4');
+  ffmpeg(['-y', '-i', mkv, '-c', 'copy', ref]);
+  const ts = (f) => ffprobe(f, ['-show_packets']).packets.map((p) => `${p.stream_index} ${p.pts} ${p.dts} ${p.flags}`);
+  t.same(ts(out), ts(ref), 'every packet\'s pts, dts and flags equal those of ffmpeg -c copy');
 });
 
 t.test('stream selection', async (t) => {
