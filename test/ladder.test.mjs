@@ -21,6 +21,18 @@ t.test('never upscales, keeps aspect ratio, even sizes', async (t) => {
   t.ok(tiny[0].bitrate > 0 && tiny[0].bitrate < 800_000);
 });
 
+t.test('rungs the caller named and the source is too small for: dropped with a warning', async (t) => {
+  const warnings = [];
+  const warn = (w) => warnings.push(w);
+  const src = { width: 640, height: 360, frameRate: 30 };
+  t.same(resolveLadder(src, ['720p', '360p', { height: 240, id: 'low' }], { warn }).map((v) => v.id), ['v360p', 'low']);
+  t.same(warnings, ['rung 720p dropped: asked for, but taller than the 640x360 source and rungs are never upscaled; the ladder is 360p, 240p']);
+  t.same(resolveLadder(src, ['1080p', { height: 480, id: 'mid' }], { warn }).map((v) => v.height), [360]);
+  t.equal(warnings[1], "rungs 1080p, mid dropped: asked for, but taller than the 640x360 source and rungs are never upscaled; one rung at the source's height (360p) instead");
+  resolveLadder(src, undefined, { warn });
+  t.equal(warnings.length, 2, 'the default ladder is cut to the source without a word');
+});
+
 t.test('pictures a few pixels tall: derived bitrates raised to the minimum, with a warning', async (t) => {
   const warnings = [];
   const l = resolveLadder({ width: 64, height: 8, frameRate: 25 }, undefined, { warn: (w) => warnings.push(w) });

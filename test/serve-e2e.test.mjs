@@ -1,6 +1,7 @@
 // `ffnode serve` end to end: the CLI on free ports, ffmpeg publishing over
 // RTMP, the HLS and DASH manifests and a segment fetched from the printed
-// URLs, /api/streams listing the stream, then SIGINT → exit 0 within 5 s.
+// URLs, /api/streams listing the stream, the stream's warning printed as
+// 'ffnode: warning: <path> …', then SIGINT → exit 0 within 5 s.
 import t from 'tap';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -52,8 +53,9 @@ async function poll(url, ms) {
   }
 }
 
-t.test('publish over RTMP, watch HLS and DASH, list it, SIGINT exits 0', async (t) => {
-  const serve = startServe(['--ladder', '240p', '--preset', 'ultrafast', '--segment-duration', '1', '--reconnect-grace', '2']);
+t.test('publish over RTMP, watch HLS and DASH, list it, its warnings on stderr, SIGINT exits 0', async (t) => {
+  // 480p is taller than the 320x240 publisher: the stream drops it, with a warning
+  const serve = startServe(['--ladder', '480p,240p', '--preset', 'ultrafast', '--segment-duration', '1', '--reconnect-grace', '2']);
   t.teardown(() => serve.process.exitCode === null && serve.process.kill('SIGKILL'));
   const { rtmpPort, httpPort } = await serve.ready;
   t.match(serve.out.stdout, new RegExp(`publish: +rtmp://127\\.0\\.0\\.1:${rtmpPort}/<app>/<name>`), 'prints where to publish');
@@ -94,6 +96,9 @@ t.test('publish over RTMP, watch HLS and DASH, list it, SIGINT exits 0', async (
   t.equal((await fetch(`${base}/api/streams/live/e2e`)).status, 200);
   t.match(await (await fetch(`${base}/api/health`)).json(), { ok: true, streams: 1 });
   t.match(serve.out.stdout, /publish live\/e2e/, 'the publish is logged');
+  t.match(serve.out.stderr, /^ffnode: warning: live\/e2e .*rung 480p dropped: asked for, but taller than the 320x240 source and rungs are never upscaled; the ladder is 240p$/m,
+    'the stream\'s warning is printed as it happens, naming the stream');
+  t.same(stream.renditions.filter((r) => r.type === 'video').map((r) => [r.id, r.height]), [['v240p', 240]], 'the one video rendition left');
 
   pub.process.kill('SIGINT');
   await pub.done;

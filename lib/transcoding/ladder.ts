@@ -105,7 +105,8 @@ function bitrateFor(height: number): number {
 /**
  * Resolves names ('720p') or specs into rungs for this source: rungs taller
  * than the source are dropped (never upscale); if none is left, one rung at
- * the source size is used. Rungs come out tallest first, ids unique.
+ * the source size is used. Rungs come out tallest first, ids unique. Rungs
+ * the caller named that are dropped are reported through `defaults.warn`.
  * `defaults.preset` applies to rungs that do not name their own.
  */
 export function resolveLadder(
@@ -126,6 +127,12 @@ export function resolveLadder(
   });
   const fitting = specs.filter((s) => s.passthrough || s.height! <= source.height);
   const chosen = fitting.length ? fitting : [{ height: source.height }];
+  // The default ladder is cut to the source by design; rungs the caller named are worth a word.
+  if ((ladder as unknown) !== DEFAULT_LADDER && fitting.length < specs.length) {
+    const dropped = ladder.filter((_, i) => !specs[i]!.passthrough && specs[i]!.height! > source.height).map((r) => (typeof r === 'string' ? r : r.id ?? `${r.height}p`));
+    defaults.warn?.(`rung${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} dropped: asked for, but taller than the ${source.width}x${source.height} source and rungs are never upscaled; ` +
+      (fitting.length ? `the ladder is ${fitting.map((s) => (s.passthrough ? 'source' : `${s.height}p`)).join(', ')}` : `one rung at the source's height (${source.height}p) instead`));
+  }
   const out = chosen.map((s) => toVariant(source, { ...(defaults.preset ? { preset: defaults.preset } : {}), ...s }, defaults.warn)).sort((a, b) => b.height - a.height || b.bitrate - a.bitrate);
   const seen = new Set<string>();
   for (const v of out) {
