@@ -61,7 +61,7 @@ export function noAddonMessage(tried: { file: string; error: string }[], why: st
   const majors = tried.map((t) => prebuildMajor(t.file)).filter((m): m is number => m !== null);
   if (majors.length) {
     lines.push(
-      `  The prebuilt binaries need the FFmpeg runtime libraries of the same major (libavcodec.so.${majors.join(' or .')}; 59 = FFmpeg 5.1 as in Debian 12).`,
+      `  The prebuilt binaries need the FFmpeg runtime libraries of the same major (libavcodec.so.${majors.join(' or .')}; 59 = FFmpeg 5.1 as in Debian 12, 60 = FFmpeg 6.1 as in Ubuntu 24.04).`,
     );
   }
   lines.push(
