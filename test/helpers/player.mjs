@@ -306,8 +306,11 @@ async function play(page, url, o) {
  * One line for t.comment / assertion messages: what played, how far, what went wrong.
  * @param {PlayResult} r
  */
-// Stall warnings are load noise on a 2-core machine, not a defect of the stream.
-const LOAD_NOISE = ['bufferStalledError', 'bufferNudgeOnStall'];
+// Stall warnings are load noise on a 2-core machine, not a defect of the
+// stream. 'aborted' is hls.js's INTERNAL_ABORTED, never fatal: the player
+// cancelling its own request (a level switch, a loader reset), not a failure
+// of the server; a refused or broken request is a different error.
+export const LOAD_NOISE = new Set(['bufferStalledError', 'bufferNudgeOnStall', 'aborted']);
 // H.264 with B-frames in CMAF starts its first picture a few frames after 0
 // (dts 0, pts = the reorder delay; tfdt can't go negative and hls.js ignores
 // edit lists). When a loaded machine stalls the start, hls.js reports jumping
