@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { root } from './helpers/media.mjs';
+import { root } from '../helpers/media.mjs';
 
 const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
 const typesNode = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', '@types', 'node', 'package.json'), 'utf8')).version;
