@@ -34,7 +34,7 @@ export async function classify(c, dir) {
 }
 
 // FFNODE_FUZZ_INJECT=crash@5,hang@7,untyped@9 makes those iterations fail on
-// purpose, so test/fuzz-short.test.mjs can prove each kind is detected and saved.
+// purpose, so test/long/fuzz-short.mjs can prove each kind is detected and saved.
 function injected() {
   const m = new Map();
   for (const part of (process.env.FFNODE_FUZZ_INJECT ?? '').split(',').filter(Boolean)) {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { root } from './helpers/media.mjs';
+import { root } from '../helpers/media.mjs';
 
 const script = path.join(root, 'scripts', 'fuzz.mjs');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffnode-fuzz-test-'));

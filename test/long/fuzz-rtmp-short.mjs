@@ -5,7 +5,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { root } from './helpers/media.mjs';
+import { root } from '../helpers/media.mjs';
 
 const script = path.join(root, 'scripts', 'fuzz-rtmp.mjs');
 function fuzz(args) {

@@ -12,14 +12,15 @@
 // cycles 20-40 (warm) against the last three; a leak of ~170 KB per cycle
 // fails it over 100 cycles. The cycle-10 and last readings are reported too.
 //
-// LIVE_CYCLES sets the count (default 100; `npm run soak:live` runs 300).
+// LIVE_CYCLES sets the count (default 100, in `npm run test:long`, which CI
+// runs; `npm run soak:live` runs 300).
 import t from 'tap';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { stats } from 'ffnode';
-import { fixture } from './helpers/media.mjs';
-import { endsWithZeroLive } from './helpers/leaks.mjs';
-import { startLive, waitFor } from './helpers/live.mjs';
+import { fixture } from '../helpers/media.mjs';
+import { endsWithZeroLive } from '../helpers/leaks.mjs';
+import { startLive, waitFor } from '../helpers/live.mjs';
 
 const CYCLES = Number(process.env.LIVE_CYCLES ?? 100);
 if (!(CYCLES >= 70)) throw new RangeError(`LIVE_CYCLES must be ≥ 70 (RSS at cycles 20-40 is compared with the last three readings), not ${process.env.LIVE_CYCLES}`);
