@@ -133,7 +133,8 @@ for (const url of urls) {
     // the segments keep coming at real time (~1 per SEG), the drop included
     const span = (mine.at(-1).at - mine[0].at) / 1000;
     const grew = mine.at(-1).pl.segments.at(-1).sequence - mine[0].pl.segments.at(-1).sequence;
-    t.ok(grew >= (span - BACK_AFTER / 1000 - 4) / SEG, `${grew} new segments in ${span.toFixed(1)} s`);
+    // 6 s of slack: the drop and the reconnect, and a publisher that runs a little behind real time on a loaded machine
+    t.ok(grew >= (span - BACK_AFTER / 1000 - 6) / SEG, `${grew} new segments in ${span.toFixed(1)} s`);
   });
 
   t.test(`${name}: the drop is one discontinuity, consistent as it slides out`, async (t) => {
