@@ -122,8 +122,9 @@ t.test('a live stream through the API', async (t) => {
     const before = await count(server.url);
     t.equal(await watch(sideUrl, 'viewer-A/1.0'), 200);
     t.equal(await watch(sideUrl, 'viewer-B/1.0'), 200);
-    t.equal(await watch(sideUrl, 'viewer-A/1.0'), 200, 'A again');
+    // Taken before the request: the server stamps the viewer when the request arrives, after this.
     const watchedAt = Date.now();
+    t.equal(await watch(sideUrl, 'viewer-A/1.0'), 200, 'A again');
     t.equal(await count(sideUrl), 2, 'two distinct clients: 2 viewers');
     const listed = (await getJson(`${sideUrl}/api/streams`)).json.streams.find((s) => s.path === PATH);
     t.equal(listed.viewers, 2, 'the list reports them too');
