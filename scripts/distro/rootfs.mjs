@@ -65,6 +65,7 @@ export function ubuntuRoot(suite) {
   fs.mkdirSync(cache, { recursive: true });
   if (spawnSync('debootstrap', ['--version']).status !== 0) {
     log('installing debootstrap');
+    sh('apt-get', ['update', '-qq']);
     sh('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'debootstrap']);
   }
   const keyring = ubuntuKeyring(cache);
