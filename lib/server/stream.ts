@@ -12,7 +12,7 @@ import type { Packet } from '../media/frame.js';
 import type { StreamInfo } from '../media/decoder.js';
 import { Presentation } from '../delivery/presentation.js';
 import { PrefixStore } from '../delivery/prefix-store.js';
-import { LiveSession, type LiveContinuation, type LiveSegmentEvent, type LiveSessionResult, type LiveSessionStats, type LiveStartedEvent } from '../transcoding/live-session.js';
+import { LiveSession, type LiveContinuation, type LiveSessionEvents, type LiveSessionResult, type LiveSessionStats, type LiveStartedEvent } from '../transcoding/live-session.js';
 import type { Progress } from '../transcoding/transcode.js';
 import type { RegistryOptions } from './options.js';
 import { Recorder, type RecordingResult } from './recorder.js';
@@ -45,14 +45,11 @@ export interface UnpublishInfo {
  * @example
  * stream.on('unpublish', ({ reason }) => console.log('publisher gone:', reason));
  */
-export interface LiveStreamEvents {
+export interface LiveStreamEvents extends Pick<LiveSessionEvents, 'started' | 'segment' | 'warning' | 'dropped'> {
+  // started, segment, warning, dropped: relayed from each session, typed as the session's
   publish: [info: PublisherInfo];
   reconnect: [info: PublisherInfo];
   unpublish: [info: UnpublishInfo];
-  started: [info: LiveStartedEvent];
-  segment: [segment: LiveSegmentEvent];
-  warning: [message: string];
-  dropped: [dropped: Record<string, number>];
   recorded: [result: RecordingResult];
   /** the stream is over; `recording` is the recorded file, if any */
   end: [info: { recording: string | null }];
