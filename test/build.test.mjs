@@ -1,28 +1,17 @@
-// Both builds of the addon work for real: the node-gyp build (build/Release, or
-// the prebuild node-gyp-build picks) and the cmake-js build (build-cmake/).
-// The cmake-js build is redone only when a native source is newer than it, so
-// repeat runs are fast. Also checks that a missing FFmpeg gives a clear message.
+// The node-gyp build of the addon (build/Release, or the prebuild node-gyp-build
+// picks) works for real, and a missing FFmpeg gives a clear message from both
+// build systems. The cmake-js build itself is compiled and checked by
+// test/package/cmake-build.mjs (`npm run test:package`): a minute of both cores.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { checkAddon } from './helpers/addon-check.mjs';
 import { root } from './helpers/media.mjs';
 
 const require = createRequire(import.meta.url);
-const cmakeAddon = path.join(root, 'build-cmake', 'Release', 'ffnode.node');
-
-function newest(dir) {
-  let max = fs.statSync(dir).mtimeMs;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    max = Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return max;
-}
-const mtime = (p) => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : -1);
-
 /** Node's own headers when installed (so node-gyp needs no download), as node-gyp args. */
 function nodedirArgs() {
   const prefix = path.dirname(path.dirname(process.execPath));
@@ -30,63 +19,9 @@ function nodedirArgs() {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
 }
 
-// Runs in a child: loads one .node directly and through the lib with FFNODE_ADDON.
-const probe = `
-const addon = process.argv[1];
-const b = require(addon);
-const v = b.versions();
-const f = b.Frame.video({ width: 64, height: 48 });
-const live = b.stats().frames;
-const plane0 = f.data(0).length, linesize0 = f.linesize(0);
-f.free();
-const after = b.stats().frames;
-process.env.FFNODE_ADDON = addon;
-const lib = require(${JSON.stringify(path.join(root, 'dist', 'index.js'))});
-const loaded = Object.keys(require.cache).filter((k) => k.endsWith('.node'));
-console.log(JSON.stringify({ v, live, plane0, linesize0, after, libAvcodec: lib.versions().libavcodec, loaded }));
-`;
-
-function checkAddon(t, file) {
-  const r = spawnSync(process.execPath, ['-e', probe, file], { encoding: 'utf8', cwd: root });
-  t.equal(r.status, 0, `child loaded ${path.relative(root, file)}`, { stderr: r.stderr });
-  if (r.status !== 0) return;
-  const o = JSON.parse(r.stdout);
-  t.ok(Number.parseInt(o.v.libavcodec, 10) >= 59, `libavcodec ${o.v.libavcodec} >= 59`);
-  // setup installs libzimg-dev; both builds must then pick it up (media/scaling.md)
-  const zimg = spawnSync('pkg-config', ['--modversion', 'zimg'], { encoding: 'utf8' }).stdout.trim();
-  t.equal(o.v.zimg, zimg, `built with the system's zimg (${zimg})`);
-  t.equal(o.live, 1, 'one live frame while allocated');
-  t.equal(o.linesize0, 64, 'no padding for a 64-pixel row');
-  t.equal(o.plane0, 64 * 48, 'plane 0 is 64x48 bytes');
-  t.equal(o.after, 0, 'stats().frames back to 0 after free()');
-  t.equal(o.libAvcodec, o.v.libavcodec, 'lib works on top of it');
-  t.same(o.loaded, [file], 'FFNODE_ADDON made the lib use this very file');
-}
-
 t.test('node-gyp build', async (t) => {
   const file = require('node-gyp-build').resolve(root);
   checkAddon(t, file);
-});
-
-t.test('cmake-js build', async (t) => {
-  const sources = Math.max(newest(path.join(root, 'native')), mtime(path.join(root, 'CMakeLists.txt')));
-  if (mtime(cmakeAddon) < sources) {
-    const started = new Date();
-    // At low priority: the suite runs live tests next to it, and a compile of
-    // both cores must not make a live stream miss its real-time checks.
-    const r = spawnSync('nice', ['-n', '15', process.execPath, path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'), 'compile', '--out', 'build-cmake'], {
-      cwd: root,
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    });
-    t.equal(r.status, 0, 'cmake-js compile --out build-cmake', { output: r.status === 0 ? '' : (r.stdout + r.stderr).slice(-8000) });
-    if (r.status !== 0) return;
-    fs.utimesSync(cmakeAddon, started, started); // ninja may have had nothing to relink
-  } else {
-    t.pass('build-cmake is newer than native/ (not rebuilt)');
-  }
-  t.ok(mtime(cmakeAddon) >= sources, 'build-cmake/Release/ffnode.node is up to date');
-  checkAddon(t, cmakeAddon);
 });
 
 t.test('a missing FFmpeg is reported clearly', async (t) => {
