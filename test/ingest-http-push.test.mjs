@@ -58,6 +58,8 @@ function rawPush(port, path, { headers = {}, chunks = [], gapMs = 0, end = true 
 }
 
 const settle = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Blocks this thread (the event loop) for `ms`, as a long GC or synchronous work would. */
+const stallLoop = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 t.test('ffmpeg PUTs chunked MPEG-TS: the target decodes it; 204 after the body ended', async (t) => {
   const target = new IngestTarget();
@@ -136,6 +138,26 @@ t.test('a pusher killed mid-stream: its source ends cleanly (EOF), the frames so
   await done;
   t.same(await s.ended, { reason: 'ended' }, 'an aborted request is the end of the input, not an error');
   t.ok(s.video >= 20 && s.video < 250, `decoded ${s.video} frames`);
+});
+
+t.test('a stall of the event loop longer than the idle timeout does not end a pusher that kept sending', async (t) => {
+  // Timers run before the poll phase reads what came during the stall; the
+  // idle decision must wait for those reads (push-body.ts).
+  const target = new IngestTarget();
+  const { port, statuses } = await servePush(t, target, { idleTimeoutMs: 500 });
+  let stalled = 0;
+  const done = ffmpegPush(`http://127.0.0.1:${port}/live/stall`, { seconds: 3 });
+  const s = await target.session(0);
+  await settle(800);
+  // from the check phase, as after an I/O callback: the next turn starts with timers
+  await new Promise((r) => setImmediate(() => { const t0 = Date.now(); stallLoop(1500); stalled = Date.now() - t0; r(); }));
+  const r = await done;
+  t.ok(stalled >= 1500, `the loop stalled ${stalled} ms (idle timeout 500 ms)`);
+  t.equal(r.code, 0, `ffmpeg pushed to the end ${r.stderr}`);
+  t.same(await s.ended, { reason: 'ended' }, 'the body ended as sent, not as idle');
+  t.ok(Math.abs(s.video - 75) <= 2, `video frames ${s.video} ≈ 75`);
+  await settle(100);
+  t.ok(statuses.every((x) => x.status === 204), `no error answer: ${JSON.stringify(statuses)}`);
 });
 
 t.test('not a push: the handler returns false and leaves the request alone', async (t) => {

@@ -4,6 +4,8 @@ import { endsWithZeroLive } from './helpers/leaks.mjs';
 import { publishWithFfmpeg, decodeFlv, serveRtmp } from './helpers/rtmp.mjs';
 
 const serve = serveRtmp;
+/** Blocks this thread (the event loop) for `ms`, as a long GC or synchronous work would. */
+const stallLoop = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 t.test('ffmpeg CLI (native rtmp) publishes H.264/AAC: ~100 video frames and 4 s of audio decode', async (t) => {
   const { server, errors } = serve(t);
@@ -24,6 +26,24 @@ t.test('ffmpeg CLI (native rtmp) publishes H.264/AAC: ~100 video frames and 4 s 
   t.ok(Math.abs(r.audio - 4 * 44100) <= 2 * 1024, `audio samples ${r.audio} ≈ ${4 * 44100}`);
   t.same(errors.map((e) => e.message), [], 'no connection errors');
   t.same(server.paths, [], 'the path is free again');
+});
+
+t.test('a stall of the event loop longer than the idle timeout does not drop a publisher that kept sending', async (t) => {
+  // Timers run before the poll phase reads what came during the stall; the
+  // idle decision must wait for those reads (connection.ts).
+  const { server, errors } = serve(t, { idleTimeoutMs: 500 });
+  const port = await server.listen(0);
+  let stalled = 0;
+  const decoded = new Promise((resolve, reject) => server.on('publish', (ev) => {
+    // from the check phase, as after an I/O callback: the next turn starts with timers
+    setTimeout(() => setImmediate(() => { const t0 = Date.now(); stallLoop(1500); stalled = Date.now() - t0; }), 1000);
+    decodeFlv(ev.stream).then(resolve, reject);
+  }));
+  const [r, { code, stderr }] = await Promise.all([decoded, publishWithFfmpeg(port, 'live/stall').done]);
+  t.ok(stalled >= 1500, `the loop stalled ${stalled} ms (idle timeout 500 ms)`);
+  t.equal(code, 0, `ffmpeg published to the end ${stderr}`);
+  t.same(errors.map((e) => e.message), [], 'no connection errors');
+  t.ok(Math.abs(r.video - 100) <= 2, `video frames ${r.video} ≈ 100`);
 });
 
 t.test('two publishers at once on one port; a second publisher on a live path is refused', async (t) => {

@@ -107,8 +107,13 @@ export class PushBody extends Readable {
     if (this.#ended || this.#idleMs <= 0) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      if (this.#held) return; // paused by us: not the client's idleness; _read re-arms
-      this.#end('idle');
+      // Decided after this turn's reads: after a stall of the event loop the
+      // timer runs before the poll phase reads what the client sent meanwhile
+      // (a byte read re-arms the clock in #onData).
+      setImmediate(() => {
+        if (this.#timer || this.#held || this.#ended) return; // bytes came, or paused by us (_read re-arms)
+        this.#end('idle');
+      });
     }, this.#idleMs);
     this.#timer.unref?.();
   }

@@ -113,15 +113,33 @@ export class RtmpConnection extends TypedEmitter<RtmpConnectionEvents> {
       limits: options.limits ?? {},
     };
     this.parser = new ChunkParser((m) => this.onMessage(m), this.opts.limits);
-    this.hsTimer = setTimeout(() => this.fail(new RtmpError(`no connect within ${this.opts.handshakeTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.handshake')), this.opts.handshakeTimeoutMs);
+    // A fixed deadline (never extended, so a trickling peer is cut), checked
+    // after this turn's reads: a connect that waited out a stall of the event
+    // loop in the socket buffer still counts (see the idle timeout below).
+    this.hsTimer = setTimeout(() => setImmediate(() => {
+      if (this.hsTimer) this.fail(new RtmpError(`no connect within ${this.opts.handshakeTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.handshake'));
+    }), this.opts.handshakeTimeoutMs);
     socket.setNoDelay(true);
     // 'on', not setTimeout's callback (a once-listener): the timeout must keep working after
     // it fired while we held the publisher
     socket.on('timeout', () => {
       // silence we caused (paused for a slow consumer or a slow gate) is not idleness; re-arm,
       // since a fired socket timeout restarts only on new activity, which a paused socket has none of
-      if (this.backpressure || this.gating) socket.setTimeout(this.opts.idleTimeoutMs);
-      else this.fail(new RtmpError(`idle for ${this.opts.idleTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.connection'));
+      if (this.backpressure || this.gating) {
+        socket.setTimeout(this.opts.idleTimeoutMs);
+        return;
+      }
+      // After a stall of the event loop (GC, synchronous work in the host app)
+      // timers run before the poll phase reads what peers sent meanwhile, so
+      // every publisher would look idle at once. Decide in the check phase,
+      // after this turn's reads: any byte read means the peer was not idle
+      // (and the read re-armed the timeout).
+      const seen = socket.bytesRead;
+      setImmediate(() => {
+        if (!this.closed && socket.bytesRead === seen && !this.backpressure && !this.gating) {
+          this.fail(new RtmpError(`idle for ${this.opts.idleTimeoutMs} ms`, 'ETIMEDOUT', 'rtmp.connection'));
+        }
+      });
     });
     socket.setTimeout(this.opts.idleTimeoutMs);
     socket.on('data', (d: Buffer) => this.onData(d));
