@@ -4,7 +4,8 @@
 //
 //   node scripts/setup.mjs [--test] [--force-build] [--verbose]
 //
-//   --test         also what the tests need: cmake (test/build.test.mjs) and
+//   --test         also what the tests need: cmake (test/package/cmake-build.mjs,
+//                  test/build.test.mjs), tap built for our plugins, and
 //                  Debian's chromium (real-player tests; best effort, warns only)
 //   --force-build  rebuild the addon and the TypeScript even when fresh
 //   --verbose      say why each step is (not) needed
@@ -34,6 +35,8 @@
 //   d. ts      `npm run build:ts` when dist/index.mjs (the last file it writes) is
 //              missing or older than lib/**, types/**, tsconfig*.json or
 //              scripts/esm-entry.mjs.
+//   e. tap     (--test) `tap build` when tap's built Test class does not have
+//              the plugins package.json's "tap" config asks for.
 // Work that a step does is logged to .cache/setup/*.log.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -468,11 +471,45 @@ function stepTs() {
   done(`built dist/ (${secs(t)})`);
 }
 
+// ---------------------------------------------------------------- e. tap (--test)
+
+// tap builds its Test class for the plugins package.json names; a fresh
+// node_modules holds the default build (with the TypeScript and mock plugins
+// we turn off). tap rebuilds on its first run, but that run's test processes
+// still load the default build: ~1 CPU-s more in each of ~80 processes.
+function tapStale() {
+  const built = r('node_modules', '@tapjs', 'test', 'test-built', 'dist', 'esm', 'index.js');
+  const sig = /export const signature = `([^`]*)`/.exec(fs.existsSync(built) ? fs.readFileSync(built, 'utf8') : '')?.[1];
+  if (sig === undefined) return 'no built test class';
+  const names = new Set(sig.split('\n').map((l) => l.trim()));
+  for (const p of readJson(r('package.json')).tap?.plugin ?? []) {
+    const off = p.startsWith('!');
+    if (names.has(off ? p.slice(1) : p) === off) return `plugin ${p} not applied`;
+  }
+  return null;
+}
+
+function stepTap() {
+  const reason = tapStale();
+  if (!reason) return why('tap: built for package.json\'s plugins');
+  lock();
+  if (!tapStale()) return;
+  const t = performance.now();
+  begin(`tap: ${reason}; tap build`);
+  const res = runLogged('tap-build', r('node_modules', '.bin', 'tap'), ['build']);
+  if (!res.ok) {
+    show(tail(res.logFile, 30));
+    die(`\`tap build\` failed (exit ${res.status}); full log: ${rel(res.logFile)}`);
+  }
+  done(`built (${secs(t)})`);
+}
+
 // ---------------------------------------------------------------- main
 
 stepSystem();
 stepNpm();
 stepAddon();
 stepTs();
+if (opts.test) stepTap();
 if (didWork) console.log(`setup: ready (${secs(t0)})`);
 else why(`setup: everything fresh (${secs(t0)})`);
