@@ -82,9 +82,14 @@ t.test('hls.js plays the live master, low latency, and follows a forced renditio
   const meanLat = lat.reduce((a, b) => a + b, 0) / lat.length;
   t.comment(`hls.js latency: mean ${meanLat.toFixed(2)} s, max ${maxLat.toFixed(2)} s; PDT-based (now - playing PDT): ` +
     (pdtLat.length ? `mean ${(pdtLat.reduce((a, b) => a + b, 0) / pdtLat.length).toFixed(2)} s, max ${Math.max(...pdtLat).toFixed(2)} s` : 'n/a'));
-  t.ok(maxLat <= 3 * SEG, `hls.js live latency ≤ 3 × segmentDuration (max ${maxLat.toFixed(2)} s)`);
+  // What a viewer sees is now − the playing frame's PDT (the server stamps it when
+  // the segment is stored): at most 3 × SEG. hls.latency is the player's own
+  // estimate of the edge (edge + playlist age − currentTime) and saws by one
+  // segment between playlist reloads: under a fresh-clone suite's load (load
+  // average 7.7) it peaked at 6.03 s while the PDT latency peaked at 4.72 s.
   t.ok(pdtLat.length >= 10, 'hls.js reports the playing PDT (EXT-X-PROGRAM-DATE-TIME on every segment)');
-  t.ok(pdtLat.every((x) => x > 0 && x < 4 * SEG), `PDT-based latency sane (0 < x < ${4 * SEG} s)`);
+  t.ok(pdtLat.every((x) => x > 0 && x <= 3 * SEG), `live latency (now − playing PDT) ≤ 3 × segmentDuration (max ${Math.max(...pdtLat).toFixed(2)} s)`);
+  t.ok(maxLat <= 3.5 * SEG, `hls.js's latency estimate ≤ 3.5 × segmentDuration (max ${maxLat.toFixed(2)} s)`);
   t.same(realConsoleErrors(), [], 'no console errors in the page');
 });
 
