@@ -23,8 +23,15 @@ t.teardown(page0.close);
 const browser = await launchBrowser();
 t.teardown(browser.close);
 const page = await browser.newPage();
+// A response counts in the player test its request was made in: hls.js and
+// dash.js fetch the same CMAF segments, and one still in flight when hls.js
+// stopped would otherwise count for dash.js.
 const fetched = [];
-page.on('response', (r) => fetched.push({ path: new URL(r.url()).pathname, status: r.status() }));
+const phaseOf = new WeakMap();
+let phase = 0;
+const newPhase = () => { phase++; fetched.length = 0; };
+page.on('request', (r) => phaseOf.set(r, phase));
+page.on('response', (r) => { if (phaseOf.get(r.request()) === phase) fetched.push({ path: new URL(r.url()).pathname, status: r.status() }); });
 const consoleErrors = [];
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
 
@@ -56,7 +63,7 @@ const benign = [/favicon/i];
 const realConsoleErrors = () => consoleErrors.filter((m) => !benign.some((b) => b.test(m)));
 
 t.test('hls.js plays the live master, low latency, and follows a forced rendition switch', async (t) => {
-  fetched.length = 0;
+  newPhase();
   // Two target durations behind the edge (hls.js's latency target is then 2 × SEG), and
   // allowed to play up to 1.5x to get back there after its start-up buffering.
   const r = await playHls(page, `${base}/master.m3u8`, {
@@ -94,7 +101,7 @@ t.test('hls.js plays the live master, low latency, and follows a forced renditio
 });
 
 t.test('dash.js plays the live MPD', async (t) => {
-  fetched.length = 0;
+  newPhase();
   // 10 s: past the live edge of the first MPD it loaded (~6 s ahead), so the MPD must be refreshed
   const r = await playDash(page, `${base}/manifest.mpd`, { relative: true, seconds: 10, timeoutMs: 40_000, pageUrl });
   t.comment(summary(r));
