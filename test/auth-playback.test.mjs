@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { Parser as M3u8Parser } from 'm3u8-parser';
 import { parse as parseMpd } from 'mpd-parser';
 import { signUrl } from '../dist/index.js';
-import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary, tempDir, LOAD_NOISE } from './helpers/player.mjs';
+import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary, tempDir, LOAD_NOISE, trafficOf } from './helpers/player.mjs';
 import { startLive, ffmpegPublisher, killAtEnd, waitFor, getText } from './helpers/live.mjs';
 
 t.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is installed`);
@@ -68,21 +68,7 @@ const [pageOrigin, browser] = await Promise.all([serveDir(tempDir('page')), laun
 t.teardown(() => Promise.all([browser.close(), pageOrigin.close()]));
 const pageUrl = `${pageOrigin.url}/__player/`;
 const page = await browser.newPage();
-// Each player test is a phase: a response is counted in the phase its request
-// was made in (a segment still in flight when the last player stopped answers
-// during the next test; one such 200 was once counted against the unsigned one).
-const requests = [];
-const responses = [];
-const phaseOf = new WeakMap();
-let phase = 0;
-const newPhase = () => { phase++; requests.length = 0; responses.length = 0; };
-page.on('request', (r) => {
-  phaseOf.set(r, phase);
-  if (r.url().startsWith(server.url)) requests.push(r.url());
-});
-page.on('response', (r) => {
-  if (r.url().startsWith(server.url) && phaseOf.get(r.request()) === phase) responses.push({ url: r.url(), status: r.status() });
-});
+const { requests, responses, next: nextTest } = trafficOf(page, server.url);
 
 t.test('the live manifests the server writes carry the token in every URI', async (t) => {
   const master = m3u8(ready.master);
@@ -170,7 +156,7 @@ function checkRequests(t, kind) {
 }
 
 t.test('hls.js plays the signed master; every request carried the token', async (t) => {
-  newPhase();
+  nextTest();
   const r = await playHls(page, withToken(`${base}/master.m3u8`), { relative: true, seconds: 6, timeoutMs: 40_000, config: { liveSyncDurationCount: 2 }, pageUrl });
   t.comment(summary(r));
   t.equal(r.fatal, null, 'no fatal error');
@@ -182,7 +168,7 @@ t.test('hls.js plays the signed master; every request carried the token', async 
 });
 
 t.test('dash.js plays the signed MPD; every request carried the token', async (t) => {
-  newPhase();
+  nextTest();
   const r = await playDash(page, withToken(`${base}/manifest.mpd`), { relative: true, seconds: 6, timeoutMs: 40_000, pageUrl });
   t.comment(summary(r));
   t.equal(r.fatal, null, 'no fatal error');
@@ -193,7 +179,7 @@ t.test('dash.js plays the signed MPD; every request carried the token', async (t
 });
 
 t.test('hls.js given an unsigned master gets nothing', async (t) => {
-  newPhase();
+  nextTest();
   const r = await playHls(page, `${base}/master.m3u8`, { seconds: 2, timeoutMs: 15_000, pageUrl, config: { manifestLoadingMaxRetry: 0 } });
   t.ok(r.fatal, `a fatal error (${r.fatal?.details ?? r.fatal?.message})`);
   t.equal(r.currentTime, 0, 'nothing played');

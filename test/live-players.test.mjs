@@ -5,7 +5,7 @@
 import t from 'tap';
 import fs from 'node:fs';
 import os from 'node:os';
-import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary, tempDir, LOAD_NOISE } from './helpers/player.mjs';
+import { CHROMIUM, serveDir, launchBrowser, playHls, playDash, summary, tempDir, LOAD_NOISE, trafficOf } from './helpers/player.mjs';
 import { startLive, ffmpegPublisher, killAtEnd, waitPlayable, getText, parseMedia, sleep } from './helpers/live.mjs';
 
 t.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is installed`);
@@ -23,15 +23,8 @@ t.teardown(page0.close);
 const browser = await launchBrowser();
 t.teardown(browser.close);
 const page = await browser.newPage();
-// A response counts in the player test its request was made in: hls.js and
-// dash.js fetch the same CMAF segments, and one still in flight when hls.js
-// stopped would otherwise count for dash.js.
-const fetched = [];
-const phaseOf = new WeakMap();
-let phase = 0;
-const newPhase = () => { phase++; fetched.length = 0; };
-page.on('request', (r) => phaseOf.set(r, phase));
-page.on('response', (r) => { if (phaseOf.get(r.request()) === phase) fetched.push({ path: new URL(r.url()).pathname, status: r.status() }); });
+// hls.js and dash.js fetch the same CMAF segments: each test sees only its own
+const { responses: fetched, next: nextTest } = trafficOf(page, server.url);
 const consoleErrors = [];
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
 
@@ -63,7 +56,7 @@ const benign = [/favicon/i];
 const realConsoleErrors = () => consoleErrors.filter((m) => !benign.some((b) => b.test(m)));
 
 t.test('hls.js plays the live master, low latency, and follows a forced rendition switch', async (t) => {
-  newPhase();
+  nextTest();
   // Two target durations behind the edge (hls.js's latency target is then 2 × SEG), and
   // allowed to play up to 1.5x to get back there after its start-up buffering.
   const r = await playHls(page, `${base}/master.m3u8`, {
@@ -101,7 +94,7 @@ t.test('hls.js plays the live master, low latency, and follows a forced renditio
 });
 
 t.test('dash.js plays the live MPD', async (t) => {
-  newPhase();
+  nextTest();
   // 10 s: past the live edge of the first MPD it loaded (~6 s ahead), so the MPD must be refreshed
   const r = await playDash(page, `${base}/manifest.mpd`, { relative: true, seconds: 10, timeoutMs: 40_000, pageUrl });
   t.comment(summary(r));

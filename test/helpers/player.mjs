@@ -205,6 +205,32 @@ function isAlive(pid) {
 }
 
 /**
+ * Records a page's traffic to `origin`, one player test at a time: `next()`
+ * starts a test and empties both lists, and a response counts only in the test
+ * its request was made in (a segment still in flight when the last player
+ * stopped answers during the next test: one such 200 was once counted against
+ * an unsigned hls.js test).
+ * @param {import('playwright-core').Page} page
+ * @param {string} origin only URLs that start with it
+ * @returns {{ requests: string[], responses: { url: string, path: string, status: number }[], next: () => void }}
+ */
+export function trafficOf(page, origin) {
+  const requests = [];
+  const responses = [];
+  const testOf = new WeakMap();
+  let current = 0;
+  page.on('request', (r) => {
+    testOf.set(r, current);
+    if (r.url().startsWith(origin)) requests.push(r.url());
+  });
+  page.on('response', (r) => {
+    if (r.url().startsWith(origin) && testOf.get(r.request()) === current) responses.push({ url: r.url(), path: new URL(r.url()).pathname, status: r.status() });
+  });
+  const next = () => { current++; requests.length = 0; responses.length = 0; };
+  return { requests, responses, next };
+}
+
+/**
  * Plays an HLS URL (from `serveDir`) in hls.js, muted, until `seconds` of media
  * time; with `switchToLevel`, at `switchAt` turns ABR off, switches to that index
  * of `result.levels` (hls.currentLevel: immediate switch) and plays on until the
